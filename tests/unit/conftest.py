@@ -8,6 +8,12 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 from moto import mock_aws
 
+from emulator.fidelity import apply_all
+
+# moto stands in for AWS here as in the emulator: with the same fidelity layer, so a module
+# test sees AWS's answers (tag filters, client tokens, resource types), not moto's.
+apply_all()
+
 
 class ModuleExit(Exception):
     """main() called exit_json or fail_json; .result holds what it returned."""

@@ -1,0 +1,65 @@
+# payments.infra: the two commands of the README are `make demo` and `make test`.
+# Everything else here is what they are made of.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+ENV ?= dev
+PAYMENTS_EMULATOR_PORT ?= 4566
+EMULATOR_URL := http://127.0.0.1:$(PAYMENTS_EMULATOR_PORT)
+export PAYMENTS_EMULATOR_PORT
+# No Ansible Galaxy needed: the collections come from the `ansible` package on PyPI.
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+# Talking to the emulator: the standard botocore switch plus dummy credentials.
+EMULATOR_ENV := AWS_ENDPOINT_URL=$(EMULATOR_URL) AWS_ACCESS_KEY_ID=testing \
+	AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN= AWS_PROFILE= AWS_DEFAULT_REGION=us-east-1
+
+.PHONY: help venv emulator emulator-stop demo provision lint unit integration molecule test clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	touch $@
+
+venv: $(VENV)/.installed ## Create .venv with the pinned toolchain (PyPI only)
+
+emulator: venv ## Start the local AWS emulator (idempotent)
+	$(BIN)/python -m emulator start
+
+emulator-stop: ## Stop the local AWS emulator (idempotent)
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m emulator stop; fi
+
+demo: emulator ## Provision ENV (dev|staging|prod) on the local emulator and print its outputs
+	$(EMULATOR_ENV) $(BIN)/ansible-playbook site.yml -i inventories/$(ENV)
+
+lint: venv ## yamllint, ansible-lint (production profile), ruff, module docs
+	$(BIN)/yamllint --strict .
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/ansible-lint
+	$(BIN)/python tests/sanity/check_docs.py
+
+unit: venv ## Unit tests: custom modules and plugins (moto in-process), the emulator
+	$(BIN)/python -m pytest tests/unit tests/emulator -q
+
+integration: venv ## Roles and playbooks against the emulator
+	$(BIN)/python -m pytest tests/integration -q
+
+molecule: venv ## molecule test (default scenario)
+	cd molecule/.. && PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/molecule test
+
+test: venv lint unit integration molecule ## Everything CI runs
+
+clean: emulator-stop ## Remove the venv and the emulator state
+	rm -rf $(VENV) .emulator .cache

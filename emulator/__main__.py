@@ -1,0 +1,7 @@
+"""Entry point for ``python -m emulator``."""
+
+import sys
+
+from emulator.cli import main
+
+sys.exit(main())

@@ -1,0 +1,39 @@
+"""AWS-fidelity layer: small monkeypatches that make moto answer the way AWS does.
+
+Rule: make moto answer like AWS; never adapt clients to moto. Each patch is a function in the module of its
+service whose docstring states the AWS behaviour it restores. Patches touch moto internals; the emulator
+server process (``python -m emulator serve``) applies them at start, and the unit tests apply them to moto's
+in-process mock so that module tests see the same AWS behaviour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from emulator.fidelity import ec2
+from emulator.fidelity import rds
+
+PATCHES: list[Callable[[], None]] = [
+    ec2.describe_tags_resource_types,
+    ec2.nat_gateway_private_ip_in_subnet,
+    ec2.nat_gateway_tag_filters,
+    ec2.client_token_idempotency,
+    rds.gp3_baseline_performance,
+]
+
+_applied: list[str] = []
+
+
+def patch_name(patch: Callable[[], None]) -> str:
+    """Public name of a patch, e.g. ``ec2.describe_tags_resource_types``."""
+    return f"{patch.__module__.rpartition('.')[2]}.{patch.__name__}"
+
+
+def apply_all() -> list[str]:
+    """Apply every registered patch once (repeat calls are no-ops) and return the names of the applied patches."""
+    for patch in PATCHES:
+        name = patch_name(patch)
+        if name not in _applied:
+            patch()
+            _applied.append(name)
+    return list(_applied)

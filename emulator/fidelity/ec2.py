@@ -1,0 +1,146 @@
+"""EC2 fidelity patches."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any
+
+from moto.ec2.exceptions import EC2ClientError
+from moto.ec2.models import nat_gateways
+from moto.ec2.responses.flow_logs import FlowLogs
+from moto.ec2.responses.nat_gateways import NatGateways
+from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE
+from moto.ec2.utils import tag_filter_matches
+
+# Resource-id prefix -> the resource type AWS reports in DescribeTags, where moto's name differs.
+AWS_TAG_RESOURCE_TYPES = {
+    "nat": "natgateway",
+    "eipalloc": "elastic-ip",
+    "h": "dedicated-host",
+    "sir": "spot-instances-request",
+    "fl": "vpc-flow-log",
+}
+
+_nat_private_ip = threading.local()
+
+
+def describe_tags_resource_types() -> None:
+    """DescribeTags uses AWS's resource-type names: ``natgateway``, ``elastic-ip``, ``dedicated-host``,
+    ``spot-instances-request`` and ``vpc-flow-log``, both in the ``resource-type`` filter and in the
+    ``ResourceType`` of each returned tag.
+
+    moto derives the type from the id prefix via ``EC2_PREFIX_TO_RESOURCE`` and names these ``nat-gateway``,
+    ``vpc-elastic-ip``, ``dedicated_host``, ``spot-instance-request`` and ``flow-logs``, so e.g. amazon.aws's
+    ec2_vpc_nat_gateway (which filters by ``resource-type=natgateway``) never sees existing tags and re-tags on
+    every run. ``moto.ec2.models.tags`` imports the dict by name, so it is updated in place.
+    """
+    EC2_PREFIX_TO_RESOURCE.update(AWS_TAG_RESOURCE_TYPES)
+
+
+def _allocated_nat_private_ip(cidr: str | None = None, ipv6: bool = False) -> str:
+    """Stand-in for ``random_private_ip`` inside ``NatGateway.__init__``: the address allocated for it."""
+    return _nat_private_ip.address
+
+
+def nat_gateway_private_ip_in_subnet() -> None:
+    """A NAT gateway's private IP is a free address of its own subnet (AWS skips the subnet's first four and
+    last addresses), the same one on its network interface and in ``NatGatewayAddresses[].PrivateIp``.
+
+    moto calls ``random_private_ip()`` without a CIDR and hands out a random ``10.x.y.z``, usually outside the
+    subnet and even the VPC. Here the address comes from the subnet's own allocator (the one EC2 instances use,
+    so the two never collide); ``NatGateway.__init__`` is wrapped to allocate it and a thread-local hands it to
+    the constructor's ``random_private_ip()`` call (the server is threaded).
+    """
+    original_init = nat_gateways.NatGateway.__init__
+
+    @functools.wraps(original_init)
+    def __init__(self: nat_gateways.NatGateway, backend: Any, subnet_id: str, *args: Any, **kwargs: Any) -> None:
+        subnet = backend.get_subnet(subnet_id)
+        _nat_private_ip.address = subnet.get_available_subnet_ip(self)
+        try:
+            original_init(self, backend, subnet_id, *args, **kwargs)
+        except Exception:
+            subnet.del_subnet_ip(_nat_private_ip.address)
+            raise
+        finally:
+            del _nat_private_ip.address
+
+    nat_gateways.NatGateway.__init__ = __init__  # type: ignore[method-assign]
+    nat_gateways.random_private_ip = _allocated_nat_private_ip
+
+
+_TAG_FILTER_PREFIXES = ("tag:", "tag-key", "tag-value")
+
+
+def nat_gateway_tag_filters() -> None:
+    """DescribeNatGateways honours the ``tag:<key>``, ``tag-key`` and ``tag-value`` filters, as AWS does.
+
+    moto applies only ``nat-gateway-id``, ``vpc-id``, ``subnet-id`` and ``state`` and silently ignores every
+    other filter, so a lookup by ``tag:Name`` returns every NAT gateway of the region: a client that finds its
+    gateway by name (ours, and the ``tag:`` lookups of amazon.aws) sees strangers as its own.
+    """
+    backend_cls = nat_gateways.NatGatewayBackend
+    original = backend_cls.describe_nat_gateways
+
+    @functools.wraps(original)
+    def describe_nat_gateways(self: Any, filters: Any, nat_gateway_ids: Any) -> Any:
+        filters = dict(filters or {})
+        tag_filters = {k: v for k, v in filters.items() if k.startswith(_TAG_FILTER_PREFIXES)}
+        for key in tag_filters:
+            filters.pop(key)
+        found = original(self, filters or None, nat_gateway_ids)
+        for name, values in tag_filters.items():
+            found = [gw for gw in found if tag_filter_matches(gw, name, values)]
+        return found
+
+    backend_cls.describe_nat_gateways = describe_nat_gateways  # type: ignore[method-assign]
+
+
+class IdempotentParameterMismatch(EC2ClientError):
+    code = "IdempotentParameterMismatch"
+
+
+_IGNORED_FOR_IDEMPOTENCY = {"Action", "Version", "ClientToken"}
+
+
+def _idempotent(response_cls: Any, action: str) -> None:
+    """Wrap ``response_cls.<action>`` so a repeated ClientToken returns the first call's result.
+
+    Tokens are remembered on the region's EC2 backend, so a moto reset forgets them with everything else.
+    """
+    original = getattr(response_cls, action)
+    lock = threading.Lock()
+
+    @functools.wraps(original)
+    def handler(self: Any) -> Any:
+        token = self._get_param("ClientToken")
+        if not token:
+            return original(self)
+        request = sorted((k, tuple(v)) for k, v in self.querystring.items() if k not in _IGNORED_FOR_IDEMPOTENCY)
+        with lock:
+            seen = self.ec2_backend.__dict__.setdefault("_payments_client_tokens", {})
+            if (action, token) in seen:
+                first_request, first_result = seen[(action, token)]
+                if first_request != request:
+                    raise IdempotentParameterMismatch(
+                        f"Client token {token} was already used with different parameters."
+                    )
+                return first_result
+            result = original(self)
+            seen[(action, token)] = (request, result)
+            return result
+
+    setattr(response_cls, action, handler)
+
+
+def client_token_idempotency() -> None:
+    """CreateNatGateway and CreateFlowLogs are idempotent on ClientToken: repeating a call with the same token
+    and the same parameters returns the resource the first call made instead of making another, and the same
+    token with other parameters fails with ``IdempotentParameterMismatch``.
+
+    moto ignores ClientToken, so a client that retries a create after a lost answer (or a run killed after the
+    call reached AWS) gets a second NAT gateway or flow log from moto, and none from AWS.
+    """
+    _idempotent(NatGateways, "create_nat_gateway")
+    _idempotent(FlowLogs, "create_flow_logs")

@@ -1,0 +1,46 @@
+"""The emulator server process: moto's WSGI app behind the payments middleware, served by werkzeug.
+
+Importing this module imports moto, so it must happen in the server process only and after
+``MOTO_IAM_LOAD_MANAGED_POLICIES`` is set (see ``emulator.cli``).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from types import FrameType
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.moto_server.werkzeug_app import MotoRequestHandler
+from moto.moto_server.werkzeug_app import create_backend_app
+from werkzeug.serving import run_simple
+
+from emulator import fidelity
+from emulator.config import HOST
+from emulator.config import EmulatorConfig
+from emulator.middleware import PaymentsMiddleware
+from emulator.operations import warm_rest_resolver
+from emulator.recorder import CallRecorder
+
+
+def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
+    """Turn SIGTERM/SIGINT into a normal interpreter exit so werkzeug closes its socket."""
+    print(f"emulator: received signal {signum}, exiting", flush=True)
+    sys.exit(0)
+
+
+def serve(config: EmulatorConfig) -> None:
+    """Apply the fidelity patches and serve moto on ``127.0.0.1:<port>`` until terminated."""
+    applied = fidelity.apply_all()
+    app = PaymentsMiddleware(
+        DomainDispatcherApplication(create_backend_app),
+        recorder=CallRecorder(config.calls_file),
+        port=config.port,
+        fidelity=applied,
+    )
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGINT, _exit_on_signal)
+    threading.Thread(target=warm_rest_resolver, name="warm-rest-resolver", daemon=True).start()
+    print(f"emulator: serving {config.endpoint} (fidelity patches: {', '.join(applied)})", flush=True)
+    run_simple(HOST, config.port, app, threaded=True, request_handler=MotoRequestHandler)

@@ -1,0 +1,104 @@
+"""Test helpers: run an emulator for the duration of a ``with`` block (pytest fixtures, molecule, scripts).
+
+Example::
+
+    with running_emulator() as emu:
+        seq = emu.client.last_seq()
+        subprocess.run(["ansible-playbook", ...], env={**os.environ, **emu.env()}, check=True)
+        assert emu.client.mutating_calls(since=seq) == []
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+
+from emulator.client import EmulatorClient
+from emulator.client import EmulatorError
+from emulator.config import HOST
+from emulator.config import PORT_ENV
+from emulator.config import REPO_ROOT
+from emulator.config import STATE_DIR_ENV
+
+CLI_TIMEOUT_S = 90.0
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def run_cli(*args: str, port: int, state_dir: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m emulator <args>`` for the emulator on ``port`` with state in ``state_dir``."""
+    env = {**os.environ, PORT_ENV: str(port), STATE_DIR_ENV: str(state_dir)}
+    return subprocess.run(  # noqa: S603 - fixed argv: this interpreter running this package
+        [sys.executable, "-m", "emulator", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT_S,
+        check=False,
+    )
+
+
+@dataclass
+class RunningEmulator:
+    """Handle on an emulator started by :func:`running_emulator`."""
+
+    port: int
+    state_dir: Path
+    client: EmulatorClient = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.client = EmulatorClient(self.endpoint)
+
+    @property
+    def endpoint(self) -> str:
+        """Base URL of the emulator."""
+        return f"http://{HOST}:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        """Environment that points AWS SDKs, Ansible and ``python -m emulator`` at this emulator."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            PORT_ENV: str(self.port),
+            STATE_DIR_ENV: str(self.state_dir),
+        }
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run ``python -m emulator <args>`` against this emulator."""
+        return run_cli(*args, port=self.port, state_dir=self.state_dir)
+
+
+@contextlib.contextmanager
+def running_emulator(port: int | None = None, state_dir: str | Path | None = None) -> Iterator[RunningEmulator]:
+    """Start an emulator via the CLI (free port and temporary state dir by default); stop it on exit.
+
+    Raises :class:`EmulatorError` with the CLI output if it does not start.
+    """
+    with contextlib.ExitStack() as stack:
+        if state_dir is None:
+            state_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="payments-emulator-"))
+        emulator = RunningEmulator(
+            port=port if port is not None else free_port(),
+            state_dir=Path(state_dir).resolve(),
+        )
+        started = emulator.cli("start")
+        if started.returncode != 0:
+            raise EmulatorError(f"emulator start failed ({started.returncode}):\n{started.stdout}{started.stderr}")
+        stack.callback(emulator.cli, "stop")
+        yield emulator

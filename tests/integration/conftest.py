@@ -1,0 +1,113 @@
+"""Integration harness: one emulator for the session, ansible-playbook as users run it."""
+
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import pytest
+
+from emulator.testing import running_emulator
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin"
+
+
+@dataclass
+class PlaybookRun:
+    rc: int
+    stats: dict  # ok / changed / failures / skipped ... for the environment's host
+    output: dict  # the json callback's whole document
+    stderr: str
+
+    @property
+    def changed(self):
+        return self.stats.get("changed", 0)
+
+    @property
+    def failed(self):
+        return self.rc != 0
+
+    def messages(self):
+        """Every task result message, to assert on error texts."""
+        found = []
+        for play in self.output.get("plays", []):
+            for task in play.get("tasks", []):
+                for result in task.get("hosts", {}).values():
+                    found.append(str(result.get("msg", "")))
+                    for item in result.get("results", []) or []:
+                        found.append(str(item.get("msg", "")))
+        return "\n".join(found)
+
+    def changed_tasks(self):
+        names = []
+        for play in self.output.get("plays", []):
+            for task in play.get("tasks", []):
+                if any(r.get("changed") for r in task.get("hosts", {}).values()):
+                    names.append(task["task"]["name"])
+        return names
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    with running_emulator() as emu:
+        yield emu
+
+
+@pytest.fixture
+def clean_emulator(emulator):
+    """An emulator with no resources and an empty call record."""
+    emulator.client.reset()
+    return emulator
+
+
+@pytest.fixture(scope="session")
+def ansible(emulator):
+    """ansible(playbook, env_name, extra_vars=None, check=False, diff=False) -> PlaybookRun."""
+
+    def _run(playbook, env_name, extra_vars=None, check=False, diff=False):
+        cmd = [str(BIN / "ansible-playbook"), playbook, "-i", f"inventories/{env_name}"]
+        if extra_vars:
+            cmd += ["-e", json.dumps(extra_vars)]
+        if check:
+            cmd.append("--check")
+        if diff:
+            cmd.append("--diff")
+        env = {
+            **os.environ,
+            **emulator.env(),
+            "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+            "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json",
+            "ANSIBLE_CALLBACK_RESULT_FORMAT": "json",
+            "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
+        }
+        env.pop("AWS_PROFILE", None)
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
+        try:
+            output = json.loads(proc.stdout)
+        except json.JSONDecodeError as error:
+            raise AssertionError(
+                f"ansible-playbook printed no JSON (rc={proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+            ) from error
+        stats = output.get("stats", {}).get(f"payments-{env_name}", {})
+        return PlaybookRun(proc.returncode, stats, output, proc.stderr)
+
+    return _run
+
+
+@pytest.fixture(scope="session")
+def aws(emulator):
+    """aws(service) -> a boto3 client on the emulator."""
+
+    def _client(service, region="us-east-1"):
+        return boto3.client(
+            service,
+            region_name=region,
+            endpoint_url=emulator.endpoint,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    return _client

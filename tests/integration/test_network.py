@@ -1,0 +1,175 @@
+"""The network role through site.yml, against the emulator: dev and prod."""
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def tagged(env_name):
+    return [{"Name": "tag:Environment", "Values": [env_name]}]
+
+
+def by_name(items):
+    return {next(t["Value"] for t in i.get("Tags", []) if t["Key"] == "Name"): i for i in items}
+
+
+@pytest.fixture(scope="module")
+def dev(emulator, ansible):
+    emulator.client.reset()
+    first = ansible("site.yml", "dev")
+    assert first.rc == 0, first.messages()
+    seq = emulator.client.last_seq()
+    second = ansible("site.yml", "dev")
+    assert second.rc == 0, second.messages()
+    return {"first": first, "second": second, "seq_before_second": seq}
+
+
+@pytest.fixture(scope="module")
+def prod(dev, emulator, ansible):
+    first = ansible("site.yml", "prod")
+    assert first.rc == 0, first.messages()
+    seq = emulator.client.last_seq()
+    second = ansible("site.yml", "prod")
+    return {"first": first, "second": second, "seq_before_second": seq}
+
+
+def test_second_run_changes_nothing_and_calls_no_mutating_api(dev, prod, emulator):
+    for env in (dev, prod):
+        assert env["first"].changed > 0
+        assert env["second"].changed == 0, env["second"].changed_tasks()
+    mutating = emulator.client.mutating_calls(since=dev["seq_before_second"])
+    # Between dev's second run and prod's first run, only prod's first run may mutate.
+    prod_first_window = [c for c in mutating if c["seq"] > prod["seq_before_second"]]
+    assert prod_first_window == []
+
+
+@pytest.mark.parametrize(("env_name", "azs", "nats"), [("dev", 2, 1), ("prod", 3, 3)])
+def test_counts(dev, prod, aws, env_name, azs, nats):
+    ec2 = aws("ec2")
+    vpcs = ec2.describe_vpcs(Filters=tagged(env_name))["Vpcs"]
+    assert len(vpcs) == 1
+    vpc_id = vpcs[0]["VpcId"]
+    tags = {t["Key"]: t["Value"] for t in vpcs[0]["Tags"]}
+    assert tags == {"Name": f"payment-vpc-{env_name}", "Project": "payment-api", "Environment": env_name,
+                    "ManagedBy": "payments.infra"}
+
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
+    assert len(subnets) == 3 * azs
+    tiers = {}
+    for subnet in subnets:
+        t = {x["Key"]: x["Value"] for x in subnet["Tags"]}
+        assert t["Environment"] == env_name and t["ManagedBy"] == "payments.infra"
+        assert subnet["MapPublicIpOnLaunch"] is False
+        tiers.setdefault(t["Tier"], set()).add(subnet["AvailabilityZone"])
+    assert {k: len(v) for k, v in tiers.items()} == {"public": azs, "private": azs, "database": azs}
+
+    live = [{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "state", "Values": ["pending", "available"]}]
+    nat_gateways = ec2.describe_nat_gateways(Filters=live)["NatGateways"]
+    assert len(nat_gateways) == nats
+    eips = ec2.describe_addresses(Filters=tagged(env_name))["Addresses"]
+    assert len(eips) == nats
+    assert {e["AllocationId"] for e in eips} == {
+        a["AllocationId"] for gw in nat_gateways for a in gw["NatGatewayAddresses"]
+    }
+    igws = ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])
+    assert len(igws["InternetGateways"]) == 1
+
+    tables = by_name(ec2.describe_route_tables(Filters=tagged(env_name))["RouteTables"])
+    private_tables = sorted(n for n in tables if "-private-rt-" in n)
+    assert len(private_tables) == (1 if nats == 1 else azs)
+    assert f"payment-public-rt-{env_name}" in tables and f"payment-database-rt-{env_name}" in tables
+    assert len(tables) == 2 + len(private_tables)
+
+
+def default_route(table):
+    return [r for r in table["Routes"] if r.get("DestinationCidrBlock") == "0.0.0.0/0"]
+
+
+@pytest.mark.parametrize("env_name", ["dev", "prod"])
+def test_routes(dev, prod, aws, env_name):
+    ec2 = aws("ec2")
+    tables = by_name(ec2.describe_route_tables(Filters=tagged(env_name))["RouteTables"])
+    subnets = {s["SubnetId"]: s for s in ec2.describe_subnets(Filters=tagged(env_name))["Subnets"]}
+    nat_by_subnet = {
+        gw["SubnetId"]: gw["NatGatewayId"]
+        for gw in ec2.describe_nat_gateways(Filters=tagged(env_name))["NatGateways"]
+        if gw["State"] == "available"
+    }
+    public = tables[f"payment-public-rt-{env_name}"]
+    assert default_route(public)[0]["GatewayId"].startswith("igw-")
+    assert default_route(tables[f"payment-database-rt-{env_name}"]) == []
+    for name, table in tables.items():
+        if "-private-rt-" not in name:
+            continue
+        nat = default_route(table)[0]["NatGatewayId"]
+        assert nat in nat_by_subnet.values()
+        for assoc in table["Associations"]:
+            subnet = subnets[assoc["SubnetId"]]
+            if env_name == "prod":
+                # Each private subnet leaves through the NAT gateway of its own AZ.
+                nat_subnet = next(s for s, n in nat_by_subnet.items() if n == nat)
+                assert subnets[nat_subnet]["AvailabilityZone"] == subnet["AvailabilityZone"]
+
+
+@pytest.mark.parametrize("env_name", ["dev", "prod"])
+def test_flow_log(dev, prod, aws, env_name):
+    ec2 = aws("ec2")
+    vpc_id = ec2.describe_vpcs(Filters=tagged(env_name))["Vpcs"][0]["VpcId"]
+    logs = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"]
+    assert len(logs) == 1
+    log = logs[0]
+    assert log["TrafficType"] == "ALL" and log["LogDestinationType"] == "cloud-watch-logs"
+    assert log["LogGroupName"] == f"/payment/{env_name}/vpc-flow-logs"
+    assert log["DeliverLogsPermissionArn"].endswith(f":role/payment-vpc-flow-logs-{env_name}")
+    groups = aws("logs").describe_log_groups(logGroupNamePrefix=f"/payment/{env_name}/")["logGroups"]
+    assert [g["retentionInDays"] for g in groups] == [14 if env_name == "dev" else 365]
+
+
+def permissions(perms):
+    """{(port, source)} where source is a CIDR or a security group id."""
+    found = set()
+    for p in perms:
+        port = p.get("FromPort", "all")
+        assert p.get("FromPort") == p.get("ToPort")
+        for r in p.get("IpRanges", []):
+            found.add((p["IpProtocol"], port, r["CidrIp"]))
+        for g in p.get("UserIdGroupPairs", []):
+            found.add((p["IpProtocol"], port, g["GroupId"]))
+    return found
+
+
+@pytest.mark.parametrize("env_name", ["dev", "prod"])
+def test_security_group_rules_exactly(dev, prod, aws, env_name):
+    ec2 = aws("ec2")
+    groups = by_name(ec2.describe_security_groups(Filters=tagged(env_name))["SecurityGroups"])
+    alb, app, db = (groups[f"payment-{k}-sg-{env_name}"] for k in ("alb", "app", "db"))
+    assert permissions(alb["IpPermissions"]) == {("tcp", 80, "0.0.0.0/0"), ("tcp", 443, "0.0.0.0/0")}
+    assert permissions(alb["IpPermissionsEgress"]) == {("tcp", 8080, app["GroupId"])}
+    assert permissions(app["IpPermissions"]) == {("tcp", 8080, alb["GroupId"])}
+    assert permissions(app["IpPermissionsEgress"]) == {("tcp", 443, "0.0.0.0/0"), ("tcp", 5432, db["GroupId"])}
+    assert permissions(db["IpPermissions"]) == {("tcp", 5432, app["GroupId"])}
+    assert permissions(db["IpPermissionsEgress"]) == set()
+
+
+def test_check_mode_on_converged_env_plans_nothing(dev, prod, emulator, ansible):
+    seq = emulator.client.last_seq()
+    plan = ansible("site.yml", "prod", check=True, diff=True)
+    assert plan.rc == 0, plan.messages()
+    assert plan.changed == 0, plan.changed_tasks()
+    assert emulator.client.mutating_calls(since=seq) == []
+
+
+def test_group_vars_change_is_applied_and_shown(dev, prod, emulator, ansible, aws):
+    """A changed input shows up in --check --diff, then is applied, then is stable."""
+    extra = {"network_alb_ingress_cidrs": ["203.0.113.0/24"]}
+    seq = emulator.client.last_seq()
+    plan = ansible("site.yml", "dev", extra_vars=extra, check=True, diff=True)
+    assert plan.rc == 0 and plan.changed >= 1
+    assert emulator.client.mutating_calls(since=seq) == []
+    applied = ansible("site.yml", "dev", extra_vars=extra)
+    assert applied.rc == 0 and applied.changed >= 1
+    alb = by_name(aws("ec2").describe_security_groups(Filters=tagged("dev"))["SecurityGroups"])["payment-alb-sg-dev"]
+    assert permissions(alb["IpPermissions"]) == {("tcp", 80, "203.0.113.0/24"), ("tcp", 443, "203.0.113.0/24")}
+    back = ansible("site.yml", "dev")
+    assert back.rc == 0 and back.changed >= 1
+    assert ansible("site.yml", "dev").changed == 0
