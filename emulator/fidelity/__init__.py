@@ -18,6 +18,7 @@ PATCHES: list[Callable[[], None]] = [
     ec2.nat_gateway_private_ip_in_subnet,
     ec2.nat_gateway_tag_filters,
     ec2.client_token_idempotency,
+    ec2.flow_log_destination_both_ways,
     rds.gp3_baseline_performance,
 ]
 

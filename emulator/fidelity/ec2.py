@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 from moto.ec2.exceptions import EC2ClientError
+from moto.ec2.models import flow_logs as flow_logs_models
 from moto.ec2.models import nat_gateways
 from moto.ec2.responses.flow_logs import FlowLogs
 from moto.ec2.responses.nat_gateways import NatGateways
@@ -144,3 +145,38 @@ def client_token_idempotency() -> None:
     """
     _idempotent(NatGateways, "create_nat_gateway")
     _idempotent(FlowLogs, "create_flow_logs")
+
+
+def _log_group_name_from_arn(arn: str) -> str:
+    # arn:aws:logs:<region>:<account>:log-group:<name>[:*]
+    name = arn.split(":log-group:", 1)[1]
+    return name[:-2] if name.endswith(":*") else name
+
+
+def flow_log_destination_both_ways() -> None:
+    """A CloudWatch Logs flow log reports both ``LogGroupName`` and ``LogDestination`` (the log group's ARN),
+    whichever of the two the create call named, and the log group is checked (and duplicates detected) by
+    that one log group either way.
+
+    moto keeps only what was sent: a flow log created with ``LogDestination`` has no ``LogGroupName``, reports
+    delivery ``FAILED`` ("Access error") because it looks the log group up by the missing name, and the same
+    log group given once by name and once by ARN counts as two destinations.
+    """
+    backend_cls = flow_logs_models.FlowLogsBackend
+    original = backend_cls.create_flow_logs
+
+    @functools.wraps(original)
+    def create_flow_logs(self: Any, *args: Any, **kwargs: Any) -> Any:
+        destination_type = kwargs.get("log_destination_type") or "cloud-watch-logs"
+        if destination_type == "cloud-watch-logs":
+            destination, name = kwargs.get("log_destination"), kwargs.get("log_group_name")
+            if destination and ":log-group:" in destination:
+                kwargs["log_destination"] = destination.removesuffix(":*")
+                kwargs["log_group_name"] = name or _log_group_name_from_arn(destination)
+            elif name and not destination:
+                kwargs["log_destination"] = (
+                    f"arn:{self.partition}:logs:{self.region_name}:{self.account_id}:log-group:{name}"
+                )
+        return original(self, *args, **kwargs)
+
+    backend_cls.create_flow_logs = create_flow_logs  # type: ignore[method-assign]

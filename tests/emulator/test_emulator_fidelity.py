@@ -192,3 +192,28 @@ def test_create_flow_logs_is_idempotent_on_client_token(aws):
     again = ec2.create_flow_logs(**request)
     assert again["FlowLogIds"] == first["FlowLogIds"]
     assert len(ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc]}])["FlowLogs"]) == 1
+
+
+def test_flow_log_reports_log_group_name_and_arn_either_way(aws):
+    ec2, logs = aws("ec2"), aws("logs")
+    vpc = ec2.create_vpc(CidrBlock="10.80.0.0/16")["Vpc"]["VpcId"]
+    logs.create_log_group(logGroupName="fidelity-flow-group")
+    arn = logs.describe_log_groups(logGroupNamePrefix="fidelity-flow-group")["logGroups"][0]["arn"]
+    role = "arn:aws:iam::123456789012:role/flow"
+    ec2.create_flow_logs(
+        ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL", LogDestination=arn, DeliverLogsPermissionArn=role
+    )
+    (made,) = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc]}])["FlowLogs"]
+    assert made["LogGroupName"] == "fidelity-flow-group"
+    assert made["LogDestination"] == arn.removesuffix(":*")
+    assert made["DeliverLogsStatus"] == "SUCCESS"
+    # The same log group by name is the same destination: a duplicate, refused.
+    with pytest.raises(ClientError) as duplicate:
+        ec2.create_flow_logs(
+            ResourceIds=[vpc],
+            ResourceType="VPC",
+            TrafficType="ALL",
+            LogGroupName="fidelity-flow-group",
+            DeliverLogsPermissionArn=role,
+        )
+    assert duplicate.value.response["Error"]["Code"] == "FlowLogAlreadyExists"

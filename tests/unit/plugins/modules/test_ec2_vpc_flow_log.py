@@ -338,7 +338,14 @@ def test_replace_when_other_immutable_attribute_changes(run_module, ec2_client, 
 # duplicates
 # ---------------------------------------------------------------------------------------------
 def _make_duplicates(ec2, vpc, interval_of_second=600):
-    # Same log group by name and by ARN: one identity, two flow logs (moto accepts both).
+    """Plant two flow logs with one identity, as an earlier tool or a race could leave them.
+
+    AWS (and the emulator) refuse the second create, so the second is made to another log group
+    and then pointed at the first's inside moto's backend.
+    """
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ec2.models import ec2_backends
+
     first = ec2.create_flow_logs(
         ResourceIds=[vpc],
         ResourceType="VPC",
@@ -351,10 +358,14 @@ def _make_duplicates(ec2, vpc, interval_of_second=600):
         ResourceIds=[vpc],
         ResourceType="VPC",
         TrafficType="ALL",
-        LogDestination=GROUP_ARN,
+        LogGroupName=GROUP + "-planted",
         DeliverLogsPermissionArn=ROLE,
         MaxAggregationInterval=interval_of_second,
     )["FlowLogIds"][0]
+    planted = ec2_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].flow_logs[second]
+    original = ec2_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].flow_logs[first]
+    planted.log_group_name = original.log_group_name
+    planted.log_destination = original.log_destination
     return first, second
 
 
