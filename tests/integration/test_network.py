@@ -50,8 +50,12 @@ def test_counts(dev, prod, aws, env_name, azs, nats):
     assert len(vpcs) == 1
     vpc_id = vpcs[0]["VpcId"]
     tags = {t["Key"]: t["Value"] for t in vpcs[0]["Tags"]}
-    assert tags == {"Name": f"payment-vpc-{env_name}", "Project": "payment-api", "Environment": env_name,
-                    "ManagedBy": "payments.infra"}
+    assert tags == {
+        "Name": f"payment-vpc-{env_name}",
+        "Project": "payment-api",
+        "Environment": env_name,
+        "ManagedBy": "payments.infra",
+    }
 
     subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
     assert len(subnets) == 3 * azs

@@ -123,8 +123,16 @@ def main():
 
 
 FRAGMENT_OPTIONS = {
-    "access_key", "secret_key", "session_token", "profile", "endpoint_url", "aws_ca_bundle", "validate_certs",
-    "aws_config", "debug_botocore_endpoint_logs", "region",
+    "access_key",
+    "secret_key",
+    "session_token",
+    "profile",
+    "endpoint_url",
+    "aws_ca_bundle",
+    "validate_certs",
+    "aws_config",
+    "debug_botocore_endpoint_logs",
+    "region",
 }
 
 
