@@ -1,0 +1,451 @@
+# -*- coding: utf-8 -*-
+# Copyright: payments.infra contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ECR call wrappers and lifecycle-policy rendering of payments.infra.
+
+Call wrappers follow ``ec2.py``: small, retried with ``AWSRetry.jittered_backoff`` and raising one
+exception type (``AnsibleECRError``). Two error handlers, because "missing" means two things: a
+missing repository (``RepositoryNotFoundException``) and a missing lifecycle policy of an existing
+repository (``LifecyclePolicyNotFoundException``) must not be confused by a lifecycle-policy call.
+
+The lifecycle-policy part (``render_rules``, ``validate_policy_document``, ``comparable_policy``) is
+pure: it turns the rules people write into ECR's lifecycle policy JSON and rejects, before any API
+call, what ECR would reject. What is validated, and where each constraint comes from:
+
+From the ECR user guide ("Lifecycle policy properties"):
+  - ``rulePriority`` values are unique within a policy; a rule with ``tagStatus`` ``any`` must have
+    the highest ``rulePriority`` (it is evaluated last);
+  - ``tagStatus`` is ``tagged``, ``untagged`` or ``any``; ``tagged`` needs a ``tagPrefixList`` or a
+    ``tagPatternList``; ``tagPrefixList`` / ``tagPatternList`` are only for ``tagged`` and a rule
+    may have one of them, not both;
+  - at most four wildcards (``*``) per tag pattern;
+  - ``countNumber`` is a positive integer; ``countUnit`` (``days``) goes with ``sinceImagePushed``
+    and only with it; the supported action type is ``expire``.
+From the ECR API model (botocore): the policy text is 100 to 30720 characters.
+Ours (no ECR statement; rejected because the result could never be what was meant):
+  - a rule priority below 1 (ECR documents priorities starting at 1);
+  - an empty tag prefix or pattern, or an empty prefix/pattern list for ``tagged``; a ``*`` in a tag
+    prefix (prefixes are literal and image tags cannot contain ``*``: use a pattern); an empty rule
+    list (use state=absent).
+Not validated: the documented evaluation rule "only one rule is allowed to select untagged images"
+(it is not documented whether PutLifecyclePolicy rejects it), and count types or action types other
+than the two count types and ``expire`` above in a raw policy (passed to ECR unchecked).
+"""
+
+import copy
+import json
+
+from ansible.module_utils.common.text.converters import to_text
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+
+class AnsibleECRError(AnsibleAWSError):
+    pass
+
+
+class ECRRepositoryErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AnsibleECRError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("RepositoryNotFoundException")
+
+
+class ECRLifecyclePolicyErrorHandler(AWSErrorHandler):
+    """A missing policy is "missing"; a missing repository is an error (raised)."""
+
+    _CUSTOM_EXCEPTION = AnsibleECRError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("LifecyclePolicyNotFoundException")
+
+
+class KMSKeyErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AnsibleECRError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("NotFoundException")
+
+
+def error_code(error):
+    """The AWS error code behind an AnsibleECRError (None when it was not raised by an AWS error)."""
+    response = getattr(getattr(error, "exception", None), "response", None) or {}
+    return response.get("Error", {}).get("Code")
+
+
+# ---------------------------------------------------------------------------------------------
+# Repositories
+# ---------------------------------------------------------------------------------------------
+@ECRRepositoryErrorHandler.list_error_handler("describe ECR repository", None)
+@AWSRetry.jittered_backoff()
+def describe_repository(client, name):
+    """The DescribeRepositories entry of repository ``name``, None when it does not exist."""
+    repositories = client.describe_repositories(repositoryNames=[name]).get("repositories") or []
+    return repositories[0] if repositories else None
+
+
+@ECRRepositoryErrorHandler.common_error_handler("create ECR repository")
+@AWSRetry.jittered_backoff()
+def create_repository(client, **params):
+    """CreateRepository; the new repository, or None when it already exists.
+
+    None means another run (or environment) created it between our describe and our create.
+    """
+    try:
+        return client.create_repository(**params)["repository"]
+    except is_boto3_error_code("RepositoryAlreadyExistsException"):
+        return None
+
+
+@ECRRepositoryErrorHandler.deletion_error_handler("delete ECR repository")
+@AWSRetry.jittered_backoff()
+def delete_repository(client, name, force=False):
+    """DeleteRepository; False when it was already gone. RepositoryNotEmptyException is raised."""
+    client.delete_repository(repositoryName=name, force=force)
+    return True
+
+
+@ECRRepositoryErrorHandler.list_error_handler("list ECR images", [])
+@AWSRetry.jittered_backoff()
+def list_image_ids(client, name):
+    paginator = client.get_paginator("list_images")
+    return paginator.paginate(repositoryName=name).build_full_result().get("imageIds", [])
+
+
+@ECRRepositoryErrorHandler.common_error_handler("update ECR image scanning configuration")
+@AWSRetry.jittered_backoff()
+def put_image_scanning_configuration(client, name, scan_on_push):
+    client.put_image_scanning_configuration(
+        repositoryName=name, imageScanningConfiguration={"scanOnPush": bool(scan_on_push)}
+    )
+    return True
+
+
+@ECRRepositoryErrorHandler.common_error_handler("update ECR image tag mutability")
+@AWSRetry.jittered_backoff()
+def put_image_tag_mutability(client, name, mutability):
+    client.put_image_tag_mutability(repositoryName=name, imageTagMutability=mutability)
+    return True
+
+
+@ECRRepositoryErrorHandler.common_error_handler("list ECR repository tags")
+@AWSRetry.jittered_backoff()
+def list_repository_tags(client, arn):
+    return boto3_tag_list_to_ansible_dict(client.list_tags_for_resource(resourceArn=arn).get("tags") or [])
+
+
+@ECRRepositoryErrorHandler.common_error_handler("tag ECR repository")
+@AWSRetry.jittered_backoff()
+def tag_repository(client, arn, tags):
+    tags = {to_text(k): to_text(v) for k, v in (tags or {}).items()}
+    if not tags:
+        return False
+    client.tag_resource(resourceArn=arn, tags=ansible_dict_to_boto3_tag_list(tags))
+    return True
+
+
+@ECRRepositoryErrorHandler.common_error_handler("untag ECR repository")
+@AWSRetry.jittered_backoff()
+def untag_repository(client, arn, keys):
+    if not keys:
+        return False
+    client.untag_resource(resourceArn=arn, tagKeys=list(keys))
+    return True
+
+
+@KMSKeyErrorHandler.list_error_handler("describe KMS key", None)
+@AWSRetry.jittered_backoff()
+def kms_key_arn(client, key_id):
+    """The ARN of a KMS key given as key ID, key ARN, alias name or alias ARN; None if not found."""
+    return client.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Lifecycle policies
+# ---------------------------------------------------------------------------------------------
+@ECRLifecyclePolicyErrorHandler.list_error_handler("get ECR lifecycle policy", None)
+@AWSRetry.jittered_backoff()
+def get_lifecycle_policy(client, repository):
+    """The lifecycle policy text of a repository, None if it has none.
+
+    A missing repository raises AnsibleECRError (code RepositoryNotFoundException).
+    """
+    return client.get_lifecycle_policy(repositoryName=repository).get("lifecyclePolicyText")
+
+
+@ECRLifecyclePolicyErrorHandler.common_error_handler("put ECR lifecycle policy")
+@AWSRetry.jittered_backoff()
+def put_lifecycle_policy(client, repository, text):
+    client.put_lifecycle_policy(repositoryName=repository, lifecyclePolicyText=text)
+    return True
+
+
+@ECRLifecyclePolicyErrorHandler.deletion_error_handler("delete ECR lifecycle policy")
+@AWSRetry.jittered_backoff()
+def delete_lifecycle_policy(client, repository):
+    """DeleteLifecyclePolicy; False when there was no policy."""
+    client.delete_lifecycle_policy(repositoryName=repository)
+    return True
+
+
+TAG_STATUSES = ("tagged", "untagged", "any")
+IMAGE_COUNT = "imageCountMoreThan"
+SINCE_PUSHED = "sinceImagePushed"
+MAX_WILDCARDS = 4
+POLICY_TEXT_MIN = 100
+POLICY_TEXT_MAX = 30720
+
+# The seed's policy (and the ecr role's default): expire untagged images after 7 days, keep the
+# newest 10 tagged images. ECR selects tagged images only by prefix or pattern: "*" is every tag.
+DEFAULT_RULES = [
+    {"description": "Expire untagged images after 7 days", "tag_status": "untagged", "expire_after_days": 7},
+    {"description": "Keep the last 10 tagged images", "tag_status": "tagged", "tag_patterns": ["*"], "keep_last": 10},
+]
+
+
+class LifecyclePolicyError(ValueError):
+    """A lifecycle policy ECR would reject (or that cannot mean what was written)."""
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_tag_list(values, field, at):
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise LifecyclePolicyError(f"{at}: {field} must be a list of strings")
+    for value in values:
+        if not value:
+            raise LifecyclePolicyError(
+                f"{at}: {field} must not contain an empty string (to select every tagged image, use a tag "
+                "pattern list of ['*'])"
+            )
+
+
+def _check_patterns(patterns, field, at):
+    for pattern in patterns:
+        if pattern.count("*") > MAX_WILDCARDS:
+            raise LifecyclePolicyError(
+                f"{at}: {field} entry {pattern!r} has {pattern.count('*')} wildcards; ECR allows at most "
+                f"{MAX_WILDCARDS} '*' per tag pattern"
+            )
+
+
+def _check_prefixes(prefixes, field, at, patterns_field):
+    for prefix in prefixes:
+        if "*" in prefix:
+            raise LifecyclePolicyError(
+                f"{at}: {field} entry {prefix!r} contains '*': tag prefixes are literal (image tags cannot "
+                f"contain '*'); use {patterns_field} for wildcards"
+            )
+
+
+def _check_tag_selection(tag_status, prefixes, patterns, at, names):
+    """Prefix/pattern rules shared by user rules and raw policies. names: (prefixes, patterns) field names."""
+    prefixes_field, patterns_field = names
+    if prefixes is not None and patterns is not None:
+        raise LifecyclePolicyError(
+            f"{at}: {prefixes_field} and {patterns_field} are mutually exclusive; ECR accepts one of them per rule"
+        )
+    if tag_status == "tagged":
+        if not prefixes and not patterns:
+            raise LifecyclePolicyError(
+                f"{at}: tag status 'tagged' needs a non-empty {prefixes_field} or {patterns_field}: ECR selects "
+                f"tagged images only by tag prefix or pattern ({patterns_field}: ['*'] selects every tagged image)"
+            )
+    elif prefixes is not None or patterns is not None:
+        field = prefixes_field if prefixes is not None else patterns_field
+        raise LifecyclePolicyError(
+            f"{at}: {field} is only allowed with tag status 'tagged', not {tag_status!r} (ECR rejects it)"
+        )
+    if prefixes is not None:
+        _check_tag_list(prefixes, prefixes_field, at)
+        _check_prefixes(prefixes, prefixes_field, at, patterns_field)
+    if patterns is not None:
+        _check_tag_list(patterns, patterns_field, at)
+        _check_patterns(patterns, patterns_field, at)
+
+
+def _check_priorities(entries, priority_field):
+    """entries: [(label, priority, tag_status)]. Unique priorities; an 'any' rule has the highest one."""
+    seen = {}
+    for label, priority, _status in entries:
+        if priority in seen:
+            raise LifecyclePolicyError(
+                f"{label}: {priority_field} {priority} is also the priority of {seen[priority]}; "
+                "ECR needs a unique priority per rule"
+            )
+        seen[priority] = label
+    highest = max(priority for _label, priority, _status in entries)
+    for label, priority, status in entries:
+        if status == "any" and priority != highest:
+            above = next(lbl for lbl, prio, _s in entries if prio == highest)
+            raise LifecyclePolicyError(
+                f"{label}: a rule with tag status 'any' must have the highest {priority_field} (ECR evaluates it "
+                f"last), but its {priority_field} is {priority} and {above} has {highest}; put it last in the "
+                f"list or give it the highest {priority_field}"
+            )
+
+
+def _check_policy_text(text, where):
+    if len(text) > POLICY_TEXT_MAX:
+        raise LifecyclePolicyError(
+            f"{where}: the lifecycle policy is {len(text)} characters of JSON; ECR accepts at most {POLICY_TEXT_MAX}"
+        )
+    if len(text) < POLICY_TEXT_MIN:
+        raise LifecyclePolicyError(
+            f"{where}: the lifecycle policy is {len(text)} characters of JSON; ECR needs at least {POLICY_TEXT_MIN}"
+        )
+
+
+def policy_text(policy):
+    """The canonical JSON text of a policy: sorted keys, no whitespace."""
+    return json.dumps(policy, sort_keys=True, separators=(",", ":"))
+
+
+def render_rules(rules):
+    """ECR's lifecycle policy dict for the module's ``rules`` option; LifecyclePolicyError if invalid.
+
+    Each rule: description, tag_status, tag_prefixes | tag_patterns, keep_last | expire_after_days,
+    priority (default: the rule's position in the list, from 1). Rules come out sorted by priority.
+    """
+    if not rules:
+        raise LifecyclePolicyError(
+            "rules: a lifecycle policy needs at least one rule; use state=absent to remove the lifecycle policy"
+        )
+    rendered = []
+    entries = []
+    for index, rule in enumerate(rules):
+        at = f"rules[{index}]"
+        if not isinstance(rule, dict):
+            raise LifecyclePolicyError(f"{at}: each rule must be a dictionary")
+        tag_status = rule.get("tag_status")
+        if tag_status not in TAG_STATUSES:
+            raise LifecyclePolicyError(f"{at}: tag_status is required: one of {', '.join(TAG_STATUSES)}")
+        prefixes, patterns = rule.get("tag_prefixes"), rule.get("tag_patterns")
+        _check_tag_selection(tag_status, prefixes, patterns, at, ("tag_prefixes", "tag_patterns"))
+
+        keep_last, expire_after_days = rule.get("keep_last"), rule.get("expire_after_days")
+        if (keep_last is None) == (expire_after_days is None):
+            raise LifecyclePolicyError(
+                f"{at}: give exactly one of keep_last (keep the newest N images) or expire_after_days "
+                f"(expire images pushed more than N days ago){', not both' if keep_last is not None else ''}"
+            )
+        field, count = ("keep_last", keep_last) if keep_last is not None else ("expire_after_days", expire_after_days)
+        if not _is_int(count) or count < 1:
+            raise LifecyclePolicyError(f"{at}: {field} must be a positive integer (ECR rejects {count!r})")
+
+        priority = rule.get("priority")
+        if priority is None:
+            priority = index + 1
+        elif not _is_int(priority) or priority < 1:
+            raise LifecyclePolicyError(f"{at}: priority must be an integer of at least 1, got {priority!r}")
+        entries.append((at, priority, tag_status))
+
+        selection = {"tagStatus": tag_status}
+        if prefixes:
+            selection["tagPrefixList"] = list(prefixes)
+        if patterns:
+            selection["tagPatternList"] = list(patterns)
+        if keep_last is not None:
+            selection.update(countType=IMAGE_COUNT, countNumber=keep_last)
+        else:
+            selection.update(countType=SINCE_PUSHED, countUnit="days", countNumber=expire_after_days)
+        ecr_rule = {"rulePriority": priority, "selection": selection, "action": {"type": "expire"}}
+        if rule.get("description"):
+            ecr_rule["description"] = to_text(rule["description"])
+        rendered.append(ecr_rule)
+
+    _check_priorities(entries, "priority")
+    policy = {"rules": sorted(rendered, key=lambda r: r["rulePriority"])}
+    _check_policy_text(policy_text(policy), "rules")
+    return policy
+
+
+def parse_policy(value, where="raw_policy"):
+    """A policy given as a dict or a JSON string, as a dict; LifecyclePolicyError if not JSON."""
+    if isinstance(value, (bytes, str)):
+        try:
+            value = json.loads(value)
+        except ValueError as e:
+            raise LifecyclePolicyError(f"{where} is not valid JSON: {e}") from e
+    if not isinstance(value, dict):
+        raise LifecyclePolicyError(f"{where} must be a JSON object with a 'rules' list")
+    return copy.deepcopy(value)
+
+
+def validate_policy_document(policy, where="raw_policy"):
+    """Reject, naming the rule and field, what ECR rejects in a lifecycle policy document (see the
+    module docstring). Returns the policy with its rules sorted by rulePriority."""
+    rules = policy.get("rules")
+    if not isinstance(rules, list) or not rules:
+        raise LifecyclePolicyError(f"{where}: 'rules' must be a non-empty list")
+    entries = []
+    for index, rule in enumerate(rules):
+        at = f"{where}.rules[{index}]"
+        if not isinstance(rule, dict):
+            raise LifecyclePolicyError(f"{at}: each rule must be an object")
+        priority = rule.get("rulePriority")
+        if not _is_int(priority) or priority < 1:
+            raise LifecyclePolicyError(f"{at}: rulePriority is required and must be an integer of at least 1")
+        selection = rule.get("selection")
+        if not isinstance(selection, dict):
+            raise LifecyclePolicyError(f"{at}: selection is required and must be an object")
+        sel = f"{at}.selection"
+        tag_status = selection.get("tagStatus")
+        if tag_status not in TAG_STATUSES:
+            raise LifecyclePolicyError(f"{sel}: tagStatus must be one of {', '.join(TAG_STATUSES)}")
+        prefixes, patterns = selection.get("tagPrefixList"), selection.get("tagPatternList")
+        _check_tag_selection(tag_status, prefixes, patterns, sel, ("tagPrefixList", "tagPatternList"))
+        count_type = selection.get("countType")
+        if not isinstance(count_type, str) or not count_type:
+            raise LifecyclePolicyError(f"{sel}: countType is required ({IMAGE_COUNT} or {SINCE_PUSHED})")
+        count_number = selection.get("countNumber")
+        if not _is_int(count_number) or count_number < 1:
+            raise LifecyclePolicyError(f"{sel}: countNumber is required and must be a positive integer")
+        if count_type == IMAGE_COUNT and "countUnit" in selection:
+            raise LifecyclePolicyError(f"{sel}: countUnit is only allowed with countType {SINCE_PUSHED}")
+        if count_type == SINCE_PUSHED and selection.get("countUnit") != "days":
+            raise LifecyclePolicyError(f"{sel}: countType {SINCE_PUSHED} needs countUnit 'days'")
+        action = rule.get("action")
+        if not isinstance(action, dict) or not isinstance(action.get("type"), str):
+            raise LifecyclePolicyError(f"{at}: action is required and must be an object with a type ('expire')")
+        entries.append((at, priority, tag_status))
+    _check_priorities(entries, "rulePriority")
+    policy = dict(policy, rules=sorted(rules, key=lambda r: r["rulePriority"]))
+    _check_policy_text(policy_text(policy), where)
+    return policy
+
+
+def comparable_policy(policy):
+    """A policy normalised for comparison: None stays None; rules sorted by priority; empty
+    descriptions dropped; tag lists sorted (ECR matches all of them, in any order); countUnit
+    'days' filled in for sinceImagePushed. Key order and whitespace never matter (dicts)."""
+    if policy is None:
+        return None
+    policy = copy.deepcopy(policy)
+    rules = policy.get("rules")
+    if isinstance(rules, list):
+        for rule in rules:
+            if not isinstance(rule, dict):
+                continue
+            if "description" in rule and not rule["description"]:
+                del rule["description"]
+            selection = rule.get("selection")
+            if isinstance(selection, dict):
+                for key in ("tagPrefixList", "tagPatternList"):
+                    if isinstance(selection.get(key), list):
+                        selection[key] = sorted(selection[key], key=str)
+                if selection.get("countType") == SINCE_PUSHED:
+                    selection.setdefault("countUnit", "days")
+        policy["rules"] = sorted(
+            rules, key=lambda r: (r.get("rulePriority", 0) if isinstance(r, dict) else 0, policy_text(r))
+        )
+    return policy
