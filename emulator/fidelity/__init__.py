@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from emulator.fidelity import ec2
+from emulator.fidelity import ecr
 from emulator.fidelity import rds
+from emulator.fidelity import s3
 
 PATCHES: list[Callable[[], None]] = [
     ec2.describe_tags_resource_types,
@@ -20,6 +22,10 @@ PATCHES: list[Callable[[], None]] = [
     ec2.client_token_idempotency,
     ec2.flow_log_destination_both_ways,
     rds.gp3_baseline_performance,
+    s3.lifecycle_rule_validation,
+    s3.lifecycle_object_size_filters,
+    s3.lifecycle_noncurrent_expiration_newer_versions,
+    ecr.lifecycle_policy_validation,
 ]
 
 _applied: list[str] = []

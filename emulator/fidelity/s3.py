@@ -1,0 +1,257 @@
+"""S3 fidelity patches: bucket lifecycle configurations."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from collections.abc import Iterator
+from typing import Any
+
+from moto.s3.exceptions import MalformedXML
+from moto.s3.exceptions import S3ClientError
+from moto.s3.models import FakeBucket
+from moto.s3.models import LifecycleRule
+from moto.s3.responses import S3Response
+
+# What AWS documents and enforces for PutBucketLifecycleConfiguration.
+MAX_LIFECYCLE_RULES = 1000
+MAX_RULE_ID_LENGTH = 255
+IA_STORAGE_CLASSES = ("STANDARD_IA", "ONEZONE_IA")
+IA_MINIMUM_DAYS = 30
+_ACTIONS = (
+    "Expiration",
+    "Transition",
+    "NoncurrentVersionExpiration",
+    "NoncurrentVersionTransition",
+    "AbortIncompleteMultipartUpload",
+)
+_SIZE_KEYS = ("ObjectSizeGreaterThan", "ObjectSizeLessThan")
+
+
+class LifecycleInvalidArgument(S3ClientError):
+    code = "InvalidArgument"
+
+
+class LifecycleInvalidRequest(S3ClientError):
+    code = "InvalidRequest"
+
+
+# ---------------------------------------------------------------------------------------------
+# Hooks shared by the lifecycle patches: one wrapper each around FakeBucket.set_lifecycle (which
+# receives the rules as parsed from the request XML, all values strings) and around the
+# GetBucketLifecycleConfiguration response (which moto builds from its rule objects).
+# ---------------------------------------------------------------------------------------------
+_validators: list[Callable[[list[dict[str, Any]]], None]] = []
+_after_set: list[Callable[[LifecycleRule, dict[str, Any]], None]] = []
+_renderers: list[Callable[[dict[str, Any], LifecycleRule], None]] = []
+_installed: list[str] = []
+
+
+def _install_hooks() -> None:
+    if _installed:
+        return
+    original_set = FakeBucket.set_lifecycle
+    original_get = S3Response.get_bucket_lifecycle
+
+    @functools.wraps(original_set)
+    def set_lifecycle(self: FakeBucket, rules: list[dict[str, Any]]) -> None:
+        for validate in _validators:
+            validate(rules)
+        original_set(self, rules)
+        for rule, raw in zip(self.rules, rules, strict=False):
+            for hook in _after_set:
+                hook(rule, raw)
+
+    @functools.wraps(original_get)
+    def get_bucket_lifecycle(self: S3Response) -> Any:
+        serialized = self.serialized
+
+        def extended(action_result: Any) -> Any:
+            rules = self.backend.get_bucket_lifecycle(self.bucket_name)
+            for rendered, rule in zip(action_result.result.get("Rules", []), rules, strict=False):
+                for render in _renderers:
+                    render(rendered, rule)
+            return serialized(action_result)
+
+        self.serialized = extended  # type: ignore[method-assign]
+        try:
+            return original_get(self)
+        finally:
+            del self.serialized
+
+    FakeBucket.set_lifecycle = set_lifecycle  # type: ignore[method-assign]
+    S3Response.get_bucket_lifecycle = get_bucket_lifecycle  # type: ignore[method-assign]
+    _installed.append("lifecycle")
+
+
+def _as_list(value: Any) -> list[Any]:
+    """xmltodict gives one element as a dict and several as a list."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _filter_parts(rule: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Filter of a parsed rule and its And, the places where conditions can be."""
+    lc_filter = rule.get("Filter") or {}
+    if not isinstance(lc_filter, dict):
+        return []
+    and_filter = lc_filter.get("And") or {}
+    return [lc_filter, and_filter] if isinstance(and_filter, dict) else [lc_filter]
+
+
+def _filter_description(rule: dict[str, Any]) -> str:
+    """How AWS names a rule's filter in its messages, e.g. ``(prefix=logs/)``."""
+    prefix = rule.get("Prefix") or "".join(str(part.get("Prefix") or "") for part in _filter_parts(rule))
+    return f"(prefix={prefix})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------------------------
+def _configuration_errors(rules: list[dict[str, Any]]) -> Iterator[S3ClientError]:
+    if len(rules) > MAX_LIFECYCLE_RULES:
+        yield MalformedXML()
+    seen: set[str] = set()
+    for rule in rules:
+        rule_id = rule.get("ID")
+        if rule_id is not None and len(str(rule_id)) > MAX_RULE_ID_LENGTH:
+            yield LifecycleInvalidArgument(f"ID length should not exceed allowed limit of {MAX_RULE_ID_LENGTH}")
+        if rule_id is not None and rule_id in seen:
+            yield LifecycleInvalidArgument("Rule ID must be unique. Found same ID for more than one rule")
+        seen.add(rule_id)
+        yield from _rule_errors(rule)
+
+
+def _rule_errors(rule: dict[str, Any]) -> Iterator[S3ClientError]:
+    if not any(rule.get(action) is not None for action in _ACTIONS):
+        yield LifecycleInvalidRequest("At least one action needs to be specified in a rule")
+    for transition in _as_list(rule.get("Transition")):
+        storage_class, days = transition.get("StorageClass"), _int(transition.get("Days"))
+        if storage_class in IA_STORAGE_CLASSES and days is not None and days < IA_MINIMUM_DAYS:
+            yield LifecycleInvalidArgument(
+                f"'Days' in Transition action must be greater than or equal to {IA_MINIMUM_DAYS} "
+                f"for storageClass '{storage_class}'"
+            )
+    for transition in _as_list(rule.get("NoncurrentVersionTransition")):
+        storage_class, days = transition.get("StorageClass"), _int(transition.get("NoncurrentDays"))
+        if storage_class in IA_STORAGE_CLASSES and days is not None and days < IA_MINIMUM_DAYS:
+            yield LifecycleInvalidArgument(
+                f"'NoncurrentDays' in NoncurrentVersionTransition action must be greater than or equal to "
+                f"{IA_MINIMUM_DAYS} for storageClass '{storage_class}'"
+            )
+    expiration = rule.get("Expiration") or {}
+    expiration_days = _int(expiration.get("Days")) if isinstance(expiration, dict) else None
+    if expiration_days is not None:
+        if expiration_days <= 0:
+            yield LifecycleInvalidArgument("'Days' for Expiration action must be a positive integer")
+        transition_days = [_int(t.get("Days")) for t in _as_list(rule.get("Transition"))]
+        if any(days is not None and expiration_days <= days for days in transition_days):
+            yield LifecycleInvalidArgument(
+                f"'Days' in the Expiration action for filter '{_filter_description(rule)}' must be greater than "
+                "'Days' in the Transition action"
+            )
+    parts = _filter_parts(rule)
+    has_tags = any(part.get("Tag") is not None for part in parts)
+    has_size = any(part.get(key) is not None for part in parts for key in _SIZE_KEYS)
+    if rule.get("AbortIncompleteMultipartUpload") is not None:
+        if has_tags:
+            yield LifecycleInvalidRequest("AbortIncompleteMultipartUpload cannot be specified with Tags.")
+        if has_size:
+            yield LifecycleInvalidRequest("AbortIncompleteMultipartUpload cannot be specified with Object Size.")
+    if isinstance(expiration, dict) and str(expiration.get("ExpiredObjectDeleteMarker")).lower() == "true" and has_tags:
+        yield LifecycleInvalidRequest("ExpiredObjectDeleteMarker cannot be specified with Tags.")
+
+
+def _validate_lifecycle(rules: list[dict[str, Any]]) -> None:
+    for error in _configuration_errors(rules):
+        raise error
+
+
+def lifecycle_rule_validation() -> None:
+    """PutBucketLifecycleConfiguration refuses what AWS refuses, and leaves the configuration unchanged:
+
+    - a transition (or noncurrent version transition) to ``STANDARD_IA`` or ``ONEZONE_IA`` before 30 days
+      (InvalidArgument ``'Days' in Transition action must be greater than or equal to 30 for storageClass
+      'STANDARD_IA'``);
+    - ``Expiration.Days`` not a positive integer, or not greater than the days of every transition of the rule
+      (InvalidArgument);
+    - two rules with the same ID, an ID longer than 255 characters (InvalidArgument), more than 1000 rules
+      (MalformedXML);
+    - a rule without any action (InvalidRequest ``At least one action needs to be specified in a rule``);
+    - ``AbortIncompleteMultipartUpload`` in a rule filtered by tags or object size, ``ExpiredObjectDeleteMarker``
+      in a rule filtered by tags (InvalidRequest).
+
+    moto stored all of these (it only checks the XML structure), so a client validated against moto fails on AWS
+    at the first apply.
+    """
+    _install_hooks()
+    _validators.append(_validate_lifecycle)
+
+
+# ---------------------------------------------------------------------------------------------
+# Round trip of fields moto drops
+# ---------------------------------------------------------------------------------------------
+_SIZES_ATTR = "_payments_filter_sizes"
+_NEWER_VERSIONS_ATTR = "_payments_nve_newer_noncurrent_versions"
+
+
+def _remember_sizes(rule: LifecycleRule, raw: dict[str, Any]) -> None:
+    sizes: dict[str, dict[str, int]] = {}
+    for where, part in zip(("Filter", "And"), _filter_parts(raw), strict=False):
+        found = {key: int(part[key]) for key in _SIZE_KEYS if part.get(key) is not None}
+        if found:
+            sizes[where] = found
+    setattr(rule, _SIZES_ATTR, sizes)
+
+
+def _render_sizes(rendered: dict[str, Any], rule: LifecycleRule) -> None:
+    sizes = getattr(rule, _SIZES_ATTR, {})
+    if "Filter" in sizes:
+        rendered.setdefault("Filter", {}).update(sizes["Filter"])
+    if "And" in sizes:
+        rendered.setdefault("Filter", {}).setdefault("And", {}).update(sizes["And"])
+
+
+def lifecycle_object_size_filters() -> None:
+    """A lifecycle rule keeps its object size conditions: ``Filter.ObjectSizeGreaterThan`` /
+    ``Filter.ObjectSizeLessThan`` (alone or under ``Filter.And``) are stored, applied to the rule and returned by
+    GetBucketLifecycleConfiguration, as AWS does.
+
+    moto parses only ``Prefix`` and ``Tag`` of a filter and drops the sizes: a rule limited to large objects came
+    back as ``Filter: {}`` (every object), so a client comparing its rules with the bucket's never converged.
+    """
+    _install_hooks()
+    _after_set.append(_remember_sizes)
+    _renderers.append(_render_sizes)
+
+
+def _remember_newer_versions(rule: LifecycleRule, raw: dict[str, Any]) -> None:
+    expiration = raw.get("NoncurrentVersionExpiration") or {}
+    newer = expiration.get("NewerNoncurrentVersions") if isinstance(expiration, dict) else None
+    setattr(rule, _NEWER_VERSIONS_ATTR, int(newer) if newer is not None else None)
+
+
+def _render_newer_versions(rendered: dict[str, Any], rule: LifecycleRule) -> None:
+    newer = getattr(rule, _NEWER_VERSIONS_ATTR, None)
+    if newer is not None and "NoncurrentVersionExpiration" in rendered:
+        rendered["NoncurrentVersionExpiration"]["NewerNoncurrentVersions"] = newer
+
+
+def lifecycle_noncurrent_expiration_newer_versions() -> None:
+    """``NoncurrentVersionExpiration.NewerNoncurrentVersions`` (how many noncurrent versions to keep whatever their
+    age) is stored and returned by GetBucketLifecycleConfiguration, as AWS does.
+
+    moto keeps only ``NoncurrentDays`` and drops it (it keeps the same field of NoncurrentVersionTransition), so the
+    rule read back differed from the rule written.
+    """
+    _install_hooks()
+    _after_set.append(_remember_newer_versions)
+    _renderers.append(_render_newer_versions)
