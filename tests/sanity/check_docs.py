@@ -67,8 +67,10 @@ def compare(name, doc_options, spec, errors, path=""):
         for field, (documented, actual) in checks.items():
             if documented != actual:
                 errors.append(f"{where}: {field} documented {documented!r} but argument_spec has {actual!r}")
-        if "options" in option or "options" in arg:
-            compare(name, option.get("options", {}), arg.get("options", {}), errors, f"{path}{key}.")
+        # ansible-doc calls nested options "suboptions"; argument_spec calls them "options".
+        documented_nested = option.get("suboptions", option.get("options"))
+        if documented_nested is not None or "options" in arg:
+            compare(name, documented_nested or {}, arg.get("options") or {}, errors, f"{path}{key}.")
     for key in spec:
         if key not in doc_options:
             errors.append(f"{name}: option {path}{key} is in argument_spec but not documented")
