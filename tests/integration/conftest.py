@@ -18,13 +18,14 @@ BIN = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin"
 @dataclass
 class PlaybookRun:
     rc: int
-    stats: dict  # ok / changed / failures / skipped ... for the environment's host
+    stats: dict  # ok / changed / failures / skipped ... per host (payments-<env>)
     output: dict  # the json callback's whole document
     stderr: str
 
     @property
     def changed(self):
-        return self.stats.get("changed", 0)
+        """Changed tasks over every host of the run."""
+        return sum(host.get("changed", 0) for host in self.stats.values())
 
     @property
     def failed(self):
@@ -65,10 +66,18 @@ def clean_emulator(emulator):
 
 @pytest.fixture(scope="session")
 def ansible(emulator):
-    """ansible(playbook, env_name, extra_vars=None, check=False, diff=False) -> PlaybookRun."""
+    """ansible(playbook, envs, extra_vars=None, check=False, diff=False, forks=None) -> PlaybookRun.
 
-    def _run(playbook, env_name, extra_vars=None, check=False, diff=False):
-        cmd = [str(BIN / "ansible-playbook"), playbook, "-i", f"inventories/{env_name}"]
+    envs: one environment name, or a list of them run together in one ansible-playbook call.
+    """
+
+    def _run(playbook, envs, extra_vars=None, check=False, diff=False, forks=None):
+        envs = [envs] if isinstance(envs, str) else list(envs)
+        cmd = [str(BIN / "ansible-playbook"), playbook]
+        for env_name in envs:
+            cmd += ["-i", f"inventories/{env_name}"]
+        if forks:
+            cmd += ["--forks", str(forks)]
         if extra_vars:
             cmd += ["-e", json.dumps(extra_vars)]
         if check:
@@ -91,8 +100,7 @@ def ansible(emulator):
             raise AssertionError(
                 f"ansible-playbook printed no JSON (rc={proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
             ) from error
-        stats = output.get("stats", {}).get(f"payments-{env_name}", {})
-        return PlaybookRun(proc.returncode, stats, output, proc.stderr)
+        return PlaybookRun(proc.returncode, output.get("stats", {}), output, proc.stderr)
 
     return _run
 

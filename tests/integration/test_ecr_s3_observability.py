@@ -1,0 +1,161 @@
+"""The shared ECR repository, the transaction-log buckets and observability, through site.yml:
+dev and staging provisioned together (forks=2), read back from the emulator."""
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+ACCOUNT = "123456789012"
+LIFECYCLE_DAYS = {"dev": (30, 90, 365, 30), "staging": (60, 180, 730, 90)}
+
+
+@pytest.fixture(scope="module")
+def together(emulator, ansible):
+    """dev and staging in one run, two forks: both reach the shared repository at once."""
+    emulator.client.reset()
+    seq = emulator.client.last_seq()
+    first = ansible("site.yml", ["dev", "staging"], forks=2)
+    assert first.rc == 0, first.messages()
+    creates = [c for c in emulator.client.calls(since=seq) if c["operation"] == "CreateRepository"]
+    seq_second = emulator.client.last_seq()
+    second = ansible("site.yml", ["dev", "staging"], forks=2)
+    return {"first": first, "second": second, "creates": creates, "seq_second": seq_second}
+
+
+def test_one_shared_repository_whoever_runs_first(together, aws):
+    repos = aws("ecr").describe_repositories()["repositories"]
+    assert [r["repositoryName"] for r in repos] == ["payment-api"]
+    assert together["creates"], "the first run must have created the repository"
+
+
+def test_second_run_changes_nothing(together, emulator):
+    assert together["second"].rc == 0
+    assert together["second"].changed == 0, together["second"].changed_tasks()
+    assert emulator.client.mutating_calls(since=together["seq_second"]) == []
+
+
+def test_repository_settings_and_lifecycle(together, aws):
+    ecr = aws("ecr")
+    repo = ecr.describe_repositories(repositoryNames=["payment-api"])["repositories"][0]
+    assert repo["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert repo["encryptionConfiguration"]["encryptionType"] == "AES256"
+    assert repo["imageTagMutability"] == "MUTABLE"
+    tags = {t["Key"]: t["Value"] for t in ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"]}
+    assert tags == {"Project": "payment-api", "Shared": "true", "ManagedBy": "payments.infra"}
+    policy = json.loads(ecr.get_lifecycle_policy(repositoryName="payment-api")["lifecyclePolicyText"])
+    rules = sorted(policy["rules"], key=lambda r: r["rulePriority"])
+    assert [
+        (r["selection"]["tagStatus"], r["selection"]["countType"], r["selection"]["countNumber"]) for r in rules
+    ] == [
+        ("untagged", "sinceImagePushed", 7),
+        ("tagged", "imageCountMoreThan", 10),
+    ]
+    assert all(r["action"] == {"type": "expire"} for r in rules)
+
+
+@pytest.mark.parametrize("env_name", ["dev", "staging"])
+def test_transaction_log_bucket(together, aws, env_name):
+    s3 = aws("s3")
+    bucket = f"payment-logs-{env_name}-{ACCOUNT}"
+    sse = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert sse["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert block == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
+    ownership = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+    assert ownership == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    (statement,) = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]
+    assert statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}
+    assert tags["Environment"] == env_name
+
+    rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
+    ia, glacier, expire, noncurrent = LIFECYCLE_DAYS[env_name]
+    assert all("Filter" in r for r in rules.values()), "every rule carries an explicit filter"
+    tiering = rules["transaction-logs-tiering"]
+    assert sorted((t["Days"], t["StorageClass"]) for t in tiering["Transitions"]) == [
+        (ia, "STANDARD_IA"),
+        (glacier, "GLACIER"),
+    ]
+    assert tiering["Expiration"] == {"Days": expire}
+    assert rules["noncurrent-versions"]["NoncurrentVersionExpiration"]["NoncurrentDays"] == noncurrent
+
+
+@pytest.mark.parametrize(("env_name", "retention", "cpu"), [("dev", 14, 90.0), ("staging", 30, 85.0)])
+def test_log_groups_topic_and_alarms(together, aws, env_name, retention, cpu):
+    groups = aws("logs").describe_log_groups(logGroupNamePrefix=f"/payment/{env_name}/app")["logGroups"]
+    assert [(g["logGroupName"], g["retentionInDays"]) for g in groups] == [(f"/payment/{env_name}/app", retention)]
+    topics = [t["TopicArn"] for t in aws("sns").list_topics()["Topics"]]
+    topic = f"arn:aws:sns:us-east-1:{ACCOUNT}:payment-alarms-{env_name}"
+    assert topic in topics
+    alarms = {
+        a["AlarmName"]: a
+        for a in aws("cloudwatch").describe_alarms(AlarmNamePrefix=f"payment-{env_name}-")["MetricAlarms"]
+    }
+    assert set(alarms) >= {
+        f"payment-{env_name}-{n}"
+        for n in ("ecs-cpu-high", "ecs-memory-high", "rds-cpu-high", "rds-free-storage-low", "rds-connections-high")
+    }
+    assert all(a["AlarmActions"] == [topic] for a in alarms.values())
+    ecs_cpu = alarms[f"payment-{env_name}-ecs-cpu-high"]
+    assert ecs_cpu["Threshold"] == cpu
+    assert {d["Name"]: d["Value"] for d in ecs_cpu["Dimensions"]} == {
+        "ClusterName": f"payment-cluster-{env_name}",
+        "ServiceName": f"payment-api-{env_name}",
+    }
+
+
+def test_kms_variants(together, emulator, ansible, aws):
+    key = aws("kms").create_key(Description="payments test key")["KeyMetadata"]["Arn"]
+    run = ansible(
+        "playbooks/s3.yml",
+        "prod",
+        extra_vars={"s3_encryption": "aws:kms", "s3_kms_key_id": key},
+    )
+    assert run.rc == 0, run.messages()
+    rule = aws("s3").get_bucket_encryption(Bucket=f"payment-logs-prod-{ACCOUNT}")["ServerSideEncryptionConfiguration"][
+        "Rules"
+    ][0]
+    assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}
+    run = ansible(
+        "playbooks/ecr.yml",
+        "prod",
+        extra_vars={"ecr_repository_name": "payment-api-kms", "ecr_encryption_type": "KMS", "ecr_kms_key": key},
+    )
+    assert run.rc == 0, run.messages()
+    repo = aws("ecr").describe_repositories(repositoryNames=["payment-api-kms"])["repositories"][0]
+    assert repo["encryptionConfiguration"] == {"encryptionType": "KMS", "kmsKey": key}
+
+
+def test_ecr_encryption_change_on_existing_repository_is_refused(together, emulator, ansible):
+    seq = emulator.client.last_seq()
+    run = ansible("playbooks/ecr.yml", "dev", extra_vars={"ecr_encryption_type": "KMS"})
+    assert run.rc != 0
+    assert "encryption" in run.messages().lower()
+    assert emulator.client.mutating_calls(since=seq) == []
+
+
+@pytest.mark.parametrize(
+    ("extra_vars", "expected"),
+    [
+        ({"s3_lifecycle_standard_ia_days": 20}, "s3_lifecycle_standard_ia_days=20 is invalid"),
+        ({"s3_lifecycle_expiration_days": 60}, "s3_lifecycle_expiration_days=60 is invalid"),
+        ({"ecr_kms_key": "alias/x"}, "ecr_kms_key='alias/x' is set but ecr_encryption_type=AES256"),
+        ({"ecr_lifecycle_rules": [{"tag_status": "tagged", "keep_last": 5}]}, "rule"),
+        ({"observability_alarm_period_seconds": 90}, "observability_alarm_period_seconds=90 is invalid"),
+        ({"observability_log_retention_days": 10}, "observability_log_retention_days"),
+    ],
+)
+def test_bad_input_fails_in_preflight(clean_emulator, ansible, extra_vars, expected):
+    seq = clean_emulator.client.last_seq()
+    run = ansible("site.yml", "dev", extra_vars=extra_vars)
+    assert run.rc != 0
+    assert expected in run.messages()
+    assert clean_emulator.client.mutating_calls(since=seq) == []
