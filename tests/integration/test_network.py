@@ -125,7 +125,7 @@ def test_flow_log(dev, prod, aws, env_name):
     assert log["TrafficType"] == "ALL" and log["LogDestinationType"] == "cloud-watch-logs"
     assert log["LogGroupName"] == f"/payment/{env_name}/vpc-flow-logs"
     assert log["DeliverLogsPermissionArn"].endswith(f":role/payment-vpc-flow-logs-{env_name}")
-    groups = aws("logs").describe_log_groups(logGroupNamePrefix=f"/payment/{env_name}/")["logGroups"]
+    groups = aws("logs").describe_log_groups(logGroupNamePrefix=f"/payment/{env_name}/vpc-flow-logs")["logGroups"]
     assert [g["retentionInDays"] for g in groups] == [14 if env_name == "dev" else 365]
 
 
