@@ -33,6 +33,7 @@ PATCHES: list[Callable[[], None]] = [
     rds.parameter_group_in_use,
     rds.postgres_instance_validation,
     rds.incompatible_parameters_status,
+    rds.managed_master_secret_content,
     s3.lifecycle_rule_validation,
     s3.lifecycle_object_size_filters,
     s3.lifecycle_noncurrent_expiration_newer_versions,

@@ -7,6 +7,7 @@ import functools
 import json
 import math
 import re
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from moto.rds.exceptions import DBParameterGroupNotFoundError
 from moto.rds.exceptions import RDSClientError
 from moto.rds.models import DBInstance
 from moto.rds.models import DBParameterGroup
+from moto.rds.models import MasterUserSecret
 from moto.rds.models import RDSBackend
 from moto.rds.responses import RDSResponse
 
@@ -1014,3 +1016,21 @@ def parameter_group_in_use() -> None:
         return original(self, db_parameter_group_name)
 
     RDSBackend.delete_db_parameter_group = delete_db_parameter_group  # type: ignore[method-assign]
+
+
+def managed_master_secret_content() -> None:
+    """The secret RDS creates for ``ManageMasterUserPassword`` holds the instance's own master user name and a
+    generated password: ``{"username": <MasterUsername>, "password": <random>}``.
+
+    moto writes the same ``{"username": "admin", "password": "P@55w0rd!"}`` into every such secret, so an
+    application reading the secret gets a user that does not exist, and every environment shares one
+    well-known password.
+    """
+    original = MasterUserSecret._generate_secret_string
+
+    @functools.wraps(original)
+    def _generate_secret_string(self: MasterUserSecret) -> str:
+        username = getattr(self.resource, "master_username", None) or "admin"
+        return json.dumps({"username": username, "password": secrets.token_urlsafe(24)})
+
+    MasterUserSecret._generate_secret_string = _generate_secret_string  # type: ignore[method-assign]

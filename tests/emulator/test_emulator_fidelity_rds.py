@@ -1,5 +1,6 @@
 """RDS for PostgreSQL fidelity: the emulator says no where AWS says no (versions, classes, parameters, memory)."""
 
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -407,3 +408,26 @@ def test_effective_cache_size_above_memory_is_only_a_planner_hint(aws: Aws) -> N
     name = parameter_group(aws, effective_cache_size="393216")
 
     assert create_postgres(aws, DBParameterGroupName=name)["DBInstanceStatus"] == "available"
+
+
+def test_managed_master_secret_holds_the_instance_user_and_a_generated_password(aws: Aws) -> None:
+    made = []
+    for user in ("payments_admin", "other_admin"):
+        kwargs = {
+            "DBInstanceIdentifier": unique("pg"),
+            "DBInstanceClass": "db.t3.micro",
+            "Engine": "postgres",
+            "EngineVersion": "15.14",
+            "AllocatedStorage": 20,
+            "MasterUsername": user,
+            "ManageMasterUserPassword": True,
+        }
+        made.append(aws("rds").create_db_instance(**kwargs)["DBInstance"])
+    secrets = [
+        json.loads(aws("secretsmanager").get_secret_value(SecretId=db["MasterUserSecret"]["SecretArn"])["SecretString"])
+        for db in made
+    ]
+    assert [s["username"] for s in secrets] == ["payments_admin", "other_admin"]
+    assert secrets[0]["password"] != secrets[1]["password"]
+    assert "P@55w0rd!" not in {s["password"] for s in secrets}
+    assert all(len(s["password"]) >= 24 for s in secrets)
