@@ -35,6 +35,27 @@ def aws_env(monkeypatch):
     monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "false")
 
 
+_LOADERS = {}
+
+
+@pytest.fixture(autouse=True)
+def fast_moto(monkeypatch):
+    """Speed only, answers unchanged: one botocore data loader for every session (each module run
+    makes a new boto3 session, which would parse the API models again), and no default AMIs in
+    moto's EC2 backend (loaded whenever an EC2 client is first used; no test reads AMIs)."""
+    import botocore.loaders
+    import botocore.session
+
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+
+    def create_loader(search_path_string=None):
+        if search_path_string not in _LOADERS:
+            _LOADERS[search_path_string] = botocore.loaders.create_loader(search_path_string)
+        return _LOADERS[search_path_string]
+
+    monkeypatch.setattr(botocore.session, "create_loader", create_loader)
+
+
 @pytest.fixture
 def aws():
     """moto's in-process mock for the duration of one test."""
