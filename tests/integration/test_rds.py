@@ -1,0 +1,191 @@
+"""RDS PostgreSQL through site.yml against the emulator (which answers like AWS: versions,
+orderable classes, parameter metadata, incompatible-parameters)."""
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def staging(emulator, ansible):
+    emulator.client.reset()
+    first = ansible("site.yml", "staging")
+    assert first.rc == 0, first.messages()
+    seq = emulator.client.last_seq()
+    second = ansible("site.yml", "staging")
+    return {"first": first, "second": second, "seq": seq}
+
+
+def newest(aws, major):
+    versions = aws("rds").describe_db_engine_versions(Engine="postgres")["DBEngineVersions"]
+    offered = [v["EngineVersion"] for v in versions if v["EngineVersion"].split(".")[0] == major]
+    return max(offered, key=lambda v: tuple(int(p) for p in v.split(".")))
+
+
+def test_staging_reads_back_as_the_seed_table(staging, aws):
+    (db,) = aws("rds").describe_db_instances(DBInstanceIdentifier="payment-db-staging")["DBInstances"]
+    assert db["DBInstanceClass"] == "db.t3.small"
+    assert db["AllocatedStorage"] == 50 and db["StorageType"] == "gp3"
+    assert db["BackupRetentionPeriod"] == 14
+    assert db["Engine"] == "postgres" and db["EngineVersion"] == newest(aws, "15")
+    assert db["StorageEncrypted"] is True and db["PubliclyAccessible"] is False
+    assert db["MultiAZ"] is False and db["DeletionProtection"] is False
+    assert db["MasterUserSecret"]["SecretArn"].startswith("arn:aws:secretsmanager:")
+    assert db["DBSubnetGroup"]["DBSubnetGroupName"] == "payment-db-subnets-staging"
+    (group,) = db["DBParameterGroups"]
+    assert group["DBParameterGroupName"] == "payment-db-params-staging"
+    # gp3 under 400 GiB: AWS's baseline, nothing set explicitly
+    assert (db.get("Iops"), db.get("StorageThroughput")) == (3000, 125)
+
+
+def test_parameters_read_back(staging, aws):
+    rds = aws("rds")
+    params = {
+        p["ParameterName"]: p
+        for page in rds.get_paginator("describe_db_parameters").paginate(
+            DBParameterGroupName="payment-db-params-staging", Source="user"
+        )
+        for p in page["Parameters"]
+    }
+    assert params["log_statement"]["ParameterValue"] == "ddl"
+    assert params["effective_cache_size"]["ParameterValue"] == "{DBInstanceClassMemory*3/32768}"
+    family = rds.describe_db_parameter_groups(DBParameterGroupName="payment-db-params-staging")["DBParameterGroups"]
+    assert family[0]["DBParameterGroupFamily"] == "postgres15"
+
+
+def test_second_run_changes_nothing(staging, emulator):
+    assert staging["second"].rc == 0
+    assert staging["second"].changed == 0, staging["second"].changed_tasks()
+    assert emulator.client.mutating_calls(since=staging["seq"]) == []
+
+
+def test_no_secret_value_in_the_output(staging, aws):
+    secret_arn = aws("rds").describe_db_instances(DBInstanceIdentifier="payment-db-staging")["DBInstances"][0][
+        "MasterUserSecret"
+    ]["SecretArn"]
+    value = json.loads(aws("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"])["password"]
+    for run in (staging["first"], staging["second"]):
+        assert value not in json.dumps(run.output)
+        assert value not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("env_name", "klass", "multi_az", "protection", "retention"),
+    [("dev", "db.t3.micro", False, False, 7), ("prod", "db.m6g.large", True, True, 30)],
+)
+def test_dev_and_prod_converge(staging, ansible, aws, env_name, klass, multi_az, protection, retention):
+    run = ansible("site.yml", env_name)
+    assert run.rc == 0, run.messages()
+    (db,) = aws("rds").describe_db_instances(DBInstanceIdentifier=f"payment-db-{env_name}")["DBInstances"]
+    assert (db["DBInstanceClass"], db["MultiAZ"], db["DeletionProtection"], db["BackupRetentionPeriod"]) == (
+        klass,
+        multi_az,
+        protection,
+        retention,
+    )
+    assert ansible("site.yml", env_name).changed == 0
+
+
+def test_static_parameter_change_reports_a_pending_reboot(staging, ansible):
+    params = {
+        "log_statement": "ddl",
+        "log_min_duration_statement": 1000,
+        "log_connections": 1,
+        "log_disconnections": 1,
+        "rds.force_ssl": 1,
+        "shared_preload_libraries": "pg_stat_statements",
+    }
+    run = ansible("site.yml", "staging", extra_vars={"rds_parameters": params})
+    assert run.rc == 0, run.messages()
+    outputs = next(
+        r["payments_outputs"]
+        for play in run.output["plays"]
+        for task in play["tasks"]
+        for r in task["hosts"].values()
+        if "payments_outputs" in r
+    )
+    assert outputs["rds_pending_reboot"] == ["shared_preload_libraries"]
+
+
+BAD_INPUTS = [
+    ({"rds_engine_version": "15.4"}, "'15.4' is not offered"),
+    ({"rds_engine_version": "99"}, "rds_engine_version"),
+    ({"rds_effective_cache_size": "393216"}, "effective_cache_size"),
+    ({"rds_parameters": {"log_statement": "bogus"}}, "log_statement"),
+    ({"rds_parameters": {"log_statment": "ddl"}}, "log_statment"),
+    ({"rds_parameters": {"shared_buffers": 999999999}}, "shared_buffers"),
+    ({"rds_parameters": {"random_page_cost": "fast"}}, "random_page_cost"),
+    ({"rds_iops": 3000}, "rds_iops=3000"),
+    ({"rds_storage_throughput": 250}, "rds_storage_throughput=250"),
+    ({"rds_instance_class": "db.x9.mega"}, "db.x9.mega"),
+    ({"rds_backup_retention_days": 40}, "rds_backup_retention_days=40 is invalid"),
+    ({"rds_backup_retention_days": 0}, "rds_backup_retention_days=0 is invalid"),
+    ({"rds_allocated_storage": 10}, "rds_allocated_storage=10 is invalid"),
+    ({"rds_max_allocated_storage": 15}, "rds_max_allocated_storage=15 is invalid"),
+    ({"rds_db_instance_identifier": "Payment_DB"}, "rds_db_instance_identifier='Payment_DB' is invalid"),
+    ({"rds_master_username": "postgres"}, "rds_master_username='postgres' is invalid"),
+    ({"rds_storage_type": "io1"}, "needs rds_iops"),
+    ({"rds_storage_type": "standard"}, "rds_storage_type"),
+]
+
+
+@pytest.mark.parametrize(("extra_vars", "expected"), BAD_INPUTS, ids=[next(iter(v)) for v, _ in BAD_INPUTS])
+def test_bad_input_fails_in_preflight(clean_emulator, ansible, extra_vars, expected):
+    seq = clean_emulator.client.last_seq()
+    run = ansible("site.yml", "dev", extra_vars=extra_vars)
+    assert run.rc != 0
+    assert expected in run.messages()
+    assert clean_emulator.client.mutating_calls(since=seq) == []
+
+
+def test_without_preflight_the_seed_failures_happen_on_the_emulator(clean_emulator, aws):
+    """What the seed met in a real account, the emulator now answers the same way."""
+    from botocore.exceptions import ClientError
+
+    rds = aws("rds")
+    with pytest.raises(ClientError) as version:
+        rds.create_db_instance(
+            DBInstanceIdentifier="seed-2-1",
+            Engine="postgres",
+            EngineVersion="15.4",
+            DBInstanceClass="db.t3.micro",
+            AllocatedStorage=20,
+            MasterUsername="payments_admin",
+            ManageMasterUserPassword=True,
+        )
+    assert version.value.response["Error"]["Code"] == "InvalidParameterCombination"
+    assert version.value.response["Error"]["Message"] == "Cannot find version 15.4 for postgres"
+
+    # 2.4: effective_cache_size "exceeded PostgreSQL's limit": RDS refuses values outside AllowedValues
+    rds.create_db_parameter_group(
+        DBParameterGroupName="seed-2-4", DBParameterGroupFamily="postgres15", Description="seed 2.4"
+    )
+    with pytest.raises(ClientError) as limit:
+        rds.modify_db_parameter_group(
+            DBParameterGroupName="seed-2-4",
+            Parameters=[
+                {"ParameterName": "effective_cache_size", "ParameterValue": "3000000000", "ApplyMethod": "immediate"}
+            ],
+        )
+    assert limit.value.response["Error"]["Code"] == "InvalidParameterValue"
+    assert "effective_cache_size" in limit.value.response["Error"]["Message"]
+
+    # A memory parameter that the class cannot hold: RDS creates the instance, which never starts.
+    rds.modify_db_parameter_group(
+        DBParameterGroupName="seed-2-4",
+        Parameters=[{"ParameterName": "shared_buffers", "ParameterValue": "262144", "ApplyMethod": "pending-reboot"}],
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier="seed-2-4",
+        Engine="postgres",
+        EngineVersion=newest(aws, "15"),
+        DBInstanceClass="db.t3.micro",
+        AllocatedStorage=20,
+        MasterUsername="payments_admin",
+        ManageMasterUserPassword=True,
+        DBParameterGroupName="seed-2-4",
+    )
+    status = rds.describe_db_instances(DBInstanceIdentifier="seed-2-4")["DBInstances"][0]["DBInstanceStatus"]
+    assert status == "incompatible-parameters"
