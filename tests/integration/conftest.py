@@ -32,15 +32,17 @@ class PlaybookRun:
         return self.rc != 0
 
     def messages(self):
-        """Every task result message, to assert on error texts."""
+        """The messages of failed tasks (and failed loop items), to assert on error texts."""
         found = []
         for play in self.output.get("plays", []):
             for task in play.get("tasks", []):
                 for result in task.get("hosts", {}).values():
-                    found.append(str(result.get("msg", "")))
+                    if result.get("failed"):
+                        found.append(f"{task['task']['name']}: {result.get('msg', '')}")
                     for item in result.get("results", []) or []:
-                        found.append(str(item.get("msg", "")))
-        return "\n".join(found)
+                        if item.get("failed"):
+                            found.append(f"{task['task']['name']}: {item.get('msg', '')}")
+        return "\n".join(found) or self.stderr
 
     def changed_tasks(self):
         names = []
