@@ -10,12 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from emulator.fidelity import acm
 from emulator.fidelity import ec2
 from emulator.fidelity import ecr
+from emulator.fidelity import ecs
+from emulator.fidelity import elbv2
 from emulator.fidelity import rds
 from emulator.fidelity import s3
 
 PATCHES: list[Callable[[], None]] = [
+    acm.imported_chain_as_given,
+    acm.reimport_in_place,
+    acm.in_use_by_load_balancers,
+    acm.delete_in_use_refused,
+    acm.describe_certificate_details,
+    acm.list_certificates_summaries,
+    elbv2.application_load_balancer_attributes,
+    elbv2.deletion_protection_enforced,
+    elbv2.target_group_default_attributes,
+    elbv2.listener_ssl_policy_only_for_tls,
+    elbv2.action_defaults,
     ec2.describe_tags_resource_types,
     ec2.nat_gateway_private_ip_in_subnet,
     ec2.nat_gateway_tag_filters,
@@ -38,6 +52,13 @@ PATCHES: list[Callable[[], None]] = [
     s3.lifecycle_object_size_filters,
     s3.lifecycle_noncurrent_expiration_newer_versions,
     ecr.lifecycle_policy_validation,
+    ecs.update_cluster_settings,
+    ecs.delete_cluster_with_services,
+    ecs.create_service_settings,
+    ecs.create_service_client_token,
+    ecs.awsvpc_without_security_groups,
+    ecs.update_service_task_definition_arn,
+    ecs.service_deployments,
 ]
 
 _applied: list[str] = []

@@ -1,0 +1,236 @@
+"""ecs.*: the emulator answers ECS calls as AWS does where stock moto does not."""
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from emulator.fidelity import PATCHES
+from emulator.fidelity import ecs as ecs_fidelity
+from emulator.fidelity import patch_name
+from emulator.testing import RunningEmulator
+
+ECS_PATCHES = [
+    ecs_fidelity.update_cluster_settings,
+    ecs_fidelity.delete_cluster_with_services,
+    ecs_fidelity.create_service_settings,
+    ecs_fidelity.create_service_client_token,
+    ecs_fidelity.awsvpc_without_security_groups,
+    ecs_fidelity.update_service_task_definition_arn,
+    ecs_fidelity.service_deployments,
+]
+
+
+@pytest.fixture(scope="module")
+def network(aws: Callable[..., Any]) -> dict[str, str]:
+    ec2 = aws("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.88.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.88.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName=f"ecs-{uuid.uuid4().hex[:8]}", Description="ecs", VpcId=vpc)["GroupId"]
+    return {"subnet": subnet, "group": group}
+
+
+@pytest.fixture(scope="module")
+def task_definitions(aws: Callable[..., Any]) -> tuple[str, list[str]]:
+    family = f"fidelity-{uuid.uuid4().hex[:8]}"
+    arns = [
+        aws("ecs").register_task_definition(
+            family=family,
+            networkMode="awsvpc",
+            requiresCompatibilities=["FARGATE"],
+            cpu="256",
+            memory="512",
+            containerDefinitions=[{"name": "app", "image": image}],
+        )["taskDefinition"]["taskDefinitionArn"]
+        for image in ("nginx:1", "nginx:2")
+    ]
+    return family, arns
+
+
+@pytest.fixture
+def cluster(aws: Callable[..., Any]) -> str:
+    name = f"fidelity-{uuid.uuid4().hex[:10]}"
+    aws("ecs").create_cluster(
+        clusterName=name,
+        capacityProviders=["FARGATE", "FARGATE_SPOT"],
+        defaultCapacityProviderStrategy=[{"capacityProvider": "FARGATE_SPOT", "weight": 1}],
+    )
+    return name
+
+
+def create_service(
+    aws: Callable[..., Any], cluster: str, network: dict[str, str], task_definition: str, **extra: Any
+) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "cluster": cluster,
+        "serviceName": "api",
+        "taskDefinition": task_definition,
+        "desiredCount": 2,
+        "launchType": "FARGATE",
+        "networkConfiguration": {
+            "awsvpcConfiguration": {"subnets": [network["subnet"]], "securityGroups": [network["group"]]}
+        },
+    }
+    request.update(extra)
+    request = {k: v for k, v in request.items() if v is not None}
+    return aws("ecs").create_service(**request)["service"]
+
+
+def describe(aws: Callable[..., Any], cluster: str, name: str = "api") -> dict[str, Any]:
+    return aws("ecs").describe_services(cluster=cluster, services=[name])["services"][0]
+
+
+def test_patches_are_registered(emu: RunningEmulator) -> None:
+    applied = emu.client.health()["fidelity"]
+    for patch in ECS_PATCHES:
+        assert patch in PATCHES
+        assert patch_name(patch) in applied
+
+
+def test_update_cluster_settings(aws: Callable[..., Any], cluster: str) -> None:
+    ecs = aws("ecs")
+    answer = ecs.update_cluster_settings(cluster=cluster, settings=[{"name": "containerInsights", "value": "enhanced"}])
+    assert answer["cluster"]["settings"] == [{"name": "containerInsights", "value": "enhanced"}]
+    described = ecs.describe_clusters(clusters=[cluster], include=["SETTINGS"])["clusters"][0]
+    assert described["settings"] == [{"name": "containerInsights", "value": "enhanced"}]
+    with pytest.raises(ClientError) as error:
+        ecs.update_cluster_settings(cluster=cluster, settings=[{"name": "containerInsights", "value": "maybe"}])
+    assert error.value.response["Error"]["Code"] == "InvalidParameterException"
+
+
+def test_delete_cluster_with_services_is_refused(
+    aws: Callable[..., Any], cluster: str, network: dict[str, str], task_definitions: tuple[str, list[str]]
+) -> None:
+    ecs = aws("ecs")
+    create_service(aws, cluster, network, task_definitions[1][0], desiredCount=0)
+    with pytest.raises(ClientError) as error:
+        ecs.delete_cluster(cluster=cluster)
+    assert error.value.response["Error"]["Code"] == "ClusterContainsServicesException"
+    assert ecs.describe_clusters(clusters=[cluster])["clusters"][0]["status"] == "ACTIVE"
+    ecs.delete_service(cluster=cluster, service="api")
+    assert ecs.delete_cluster(cluster=cluster)["cluster"]["status"] == "INACTIVE"
+
+
+def test_create_service_keeps_its_settings(
+    aws: Callable[..., Any], cluster: str, network: dict[str, str], task_definitions: tuple[str, list[str]]
+) -> None:
+    created = create_service(
+        aws,
+        cluster,
+        network,
+        task_definitions[1][0],
+        healthCheckGracePeriodSeconds=45,
+        deploymentConfiguration={
+            "minimumHealthyPercent": 50,
+            "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+        },
+        enableExecuteCommand=True,
+        enableECSManagedTags=True,
+    )
+    for service in (created, describe(aws, cluster)):
+        assert service["healthCheckGracePeriodSeconds"] == 45
+        assert service["deploymentConfiguration"] == {
+            "minimumHealthyPercent": 50,
+            "maximumPercent": 200,
+            "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+        }
+        assert service["enableExecuteCommand"] is True
+        assert service["enableECSManagedTags"] is True
+    plain = create_service(aws, cluster, network, task_definitions[1][0], serviceName="plain")
+    assert plain["deploymentConfiguration"]["deploymentCircuitBreaker"] == {"enable": False, "rollback": False}
+    assert plain["enableExecuteCommand"] is False
+
+
+def test_capacity_provider_strategy_is_not_a_launch_type(
+    aws: Callable[..., Any], cluster: str, network: dict[str, str], task_definitions: tuple[str, list[str]]
+) -> None:
+    strategy = [{"capacityProvider": "FARGATE", "weight": 1, "base": 1}]
+    given = create_service(
+        aws, cluster, network, task_definitions[1][0], launchType=None, capacityProviderStrategy=strategy
+    )
+    assert "launchType" not in given and given["capacityProviderStrategy"] == strategy
+    assert "launchType" not in given["deployments"][0]
+    default = create_service(aws, cluster, network, task_definitions[1][0], serviceName="default", launchType=None)
+    assert "launchType" not in default
+    assert default["capacityProviderStrategy"][0]["capacityProvider"] == "FARGATE_SPOT"
+    with pytest.raises(ClientError, match="launch type and capacity provider strategy"):
+        create_service(
+            aws, cluster, network, task_definitions[1][0], serviceName="both", capacityProviderStrategy=strategy
+        )
+
+
+def test_create_service_is_idempotent_on_client_token(
+    aws: Callable[..., Any], cluster: str, network: dict[str, str], task_definitions: tuple[str, list[str]]
+) -> None:
+    ecs = aws("ecs")
+    first = create_service(aws, cluster, network, task_definitions[1][0], clientToken="token-1")
+    again = create_service(aws, cluster, network, task_definitions[1][0], clientToken="token-1")
+    assert again["serviceArn"] == first["serviceArn"]
+    assert again["deployments"][0]["id"] == first["deployments"][0]["id"]
+    assert ecs.list_services(cluster=cluster)["serviceArns"] == [first["serviceArn"]]
+    for token in ("token-2", None):
+        with pytest.raises(ClientError, match="Creation of service was not idempotent"):
+            create_service(aws, cluster, network, task_definitions[1][0], clientToken=token)
+    # A deleted (INACTIVE) service's name can be used again.
+    ecs.update_service(cluster=cluster, service="api", desiredCount=0)
+    ecs.delete_service(cluster=cluster, service="api")
+    assert create_service(aws, cluster, network, task_definitions[1][0], clientToken="token-3")["status"] == "ACTIVE"
+
+
+def test_awsvpc_without_security_groups(
+    aws: Callable[..., Any], cluster: str, network: dict[str, str], task_definitions: tuple[str, list[str]]
+) -> None:
+    configuration = {"awsvpcConfiguration": {"subnets": [network["subnet"]]}}
+    created = create_service(aws, cluster, network, task_definitions[1][0], networkConfiguration=configuration)
+    assert created["networkConfiguration"]["awsvpcConfiguration"]["subnets"] == [network["subnet"]]
+
+
+def test_update_service_reports_the_task_definition_arn(
+    aws: Callable[..., Any], cluster: str, network: dict[str, str], task_definitions: tuple[str, list[str]]
+) -> None:
+    family, arns = task_definitions
+    create_service(aws, cluster, network, arns[0])
+    updated = aws("ecs").update_service(cluster=cluster, service="api", taskDefinition=f"{family}:2")["service"]
+    assert updated["taskDefinition"] == arns[1]
+    assert describe(aws, cluster)["taskDefinition"] == arns[1]
+
+
+def test_deployments_follow_the_service(
+    aws: Callable[..., Any], cluster: str, network: dict[str, str], task_definitions: tuple[str, list[str]]
+) -> None:
+    family, arns = task_definitions
+    ecs = aws("ecs")
+    created = create_service(aws, cluster, network, arns[0])
+    assert created["runningCount"] == 2 and created["pendingCount"] == 0
+    first = created["deployments"][0]
+    assert first["rolloutState"] == "COMPLETED" and first["runningCount"] == 2
+
+    scaled = ecs.update_service(cluster=cluster, service="api", desiredCount=3)["service"]
+    assert [d["id"] for d in scaled["deployments"]] == [first["id"]]
+    assert scaled["deployments"][0]["desiredCount"] == 3 and scaled["runningCount"] == 3
+
+    moved = ecs.update_service(
+        cluster=cluster,
+        service="api",
+        taskDefinition=f"{family}:2",
+        networkConfiguration={
+            "awsvpcConfiguration": {
+                "subnets": [network["subnet"]],
+                "securityGroups": [network["group"]],
+                "assignPublicIp": "ENABLED",
+            }
+        },
+    )["service"]
+    (deployment,) = moved["deployments"]
+    assert deployment["id"] != first["id"] and deployment["status"] == "PRIMARY"
+    assert deployment["taskDefinition"] == arns[1]
+    assert deployment["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"] == "ENABLED"
+    assert deployment["rolloutState"] == "COMPLETED" and deployment["desiredCount"] == 3
+
+    forced = ecs.update_service(cluster=cluster, service="api", forceNewDeployment=True)["service"]
+    assert forced["deployments"][0]["id"] != deployment["id"]
+    assert (
+        forced["deployments"][0]["rolloutStateReason"] == f"ECS deployment {forced['deployments'][0]['id']} completed."
+    )
