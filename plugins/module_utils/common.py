@@ -23,6 +23,12 @@ def client_token(*parts):
     return "payments-" + hashlib.sha256(seed.encode("utf-8")).hexdigest()[:55]
 
 
+def error_code(error):
+    """The AWS error code behind an AnsibleAWSError (None when it was not raised by an AWS error)."""
+    response = getattr(getattr(error, "exception", None), "response", None) or {}
+    return response.get("Error", {}).get("Code")
+
+
 def make_diff(before, after):
     """The ``diff`` entry Ansible prints with ``--diff``: what the resource was and will be."""
     return {"before": before if before is not None else {}, "after": after if after is not None else {}}

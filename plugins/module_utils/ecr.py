@@ -66,20 +66,6 @@ class ECRLifecyclePolicyErrorHandler(AWSErrorHandler):
         return is_boto3_error_code("LifecyclePolicyNotFoundException")
 
 
-class KMSKeyErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = AnsibleECRError
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code("NotFoundException")
-
-
-def error_code(error):
-    """The AWS error code behind an AnsibleECRError (None when it was not raised by an AWS error)."""
-    response = getattr(getattr(error, "exception", None), "response", None) or {}
-    return response.get("Error", {}).get("Code")
-
-
 # ---------------------------------------------------------------------------------------------
 # Repositories
 # ---------------------------------------------------------------------------------------------
@@ -158,13 +144,6 @@ def untag_repository(client, arn, keys):
         return False
     client.untag_resource(resourceArn=arn, tagKeys=list(keys))
     return True
-
-
-@KMSKeyErrorHandler.list_error_handler("describe KMS key", None)
-@AWSRetry.jittered_backoff()
-def kms_key_arn(client, key_id):
-    """The ARN of a KMS key given as key ID, key ARN, alias name or alias ARN; None if not found."""
-    return client.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -90,12 +90,6 @@ class ECSTaskDefinitionErrorHandler(AWSErrorHandler):
         return is_boto3_error_message("Unable to describe task definition")
 
 
-def error_code(error):
-    """The AWS error code behind an AnsibleECSError (None when it was not raised by an AWS error)."""
-    response = getattr(getattr(error, "exception", None), "response", None) or {}
-    return response.get("Error", {}).get("Code")
-
-
 def error_message(error):
     response = getattr(getattr(error, "exception", None), "response", None) or {}
     return response.get("Error", {}).get("Message") or ""

@@ -67,12 +67,6 @@ class EC2InstanceTypeErrorHandler(AWSErrorHandler):
         return is_boto3_error_code("InvalidInstanceType")
 
 
-def error_code(error):
-    """The AWS error code behind an AnsibleRDSError (None when it was not raised by an AWS error)."""
-    response = getattr(getattr(error, "exception", None), "response", None) or {}
-    return response.get("Error", {}).get("Code")
-
-
 # ---------------------------------------------------------------------------------------------
 # Engine versions, orderable options, engine defaults
 # ---------------------------------------------------------------------------------------------

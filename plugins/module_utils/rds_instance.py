@@ -92,20 +92,6 @@ class RDSSnapshotErrorHandler(AWSErrorHandler):
         return is_boto3_error_code("DBSnapshotNotFound")
 
 
-class KMSKeyErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = AnsibleRDSInstanceError
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code("NotFoundException")
-
-
-def error_code(error):
-    """The AWS error code behind an AnsibleRDSInstanceError (None when it was not raised by an AWS error)."""
-    response = getattr(getattr(error, "exception", None), "response", None) or {}
-    return response.get("Error", {}).get("Code")
-
-
 # ---------------------------------------------------------------------------------------------
 # Call wrappers
 # ---------------------------------------------------------------------------------------------
@@ -183,13 +169,6 @@ def remove_tags(client, arn, keys):
         return False
     client.remove_tags_from_resource(ResourceName=arn, TagKeys=list(keys))
     return True
-
-
-@KMSKeyErrorHandler.list_error_handler("describe KMS key", None)
-@AWSRetry.jittered_backoff()
-def kms_key_arn(client, key_id):
-    """The ARN of a KMS key given as key ID, key ARN, alias name or alias ARN; None if not found."""
-    return client.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
 
 
 def instance_tags(client, instance):

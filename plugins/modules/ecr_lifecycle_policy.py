@@ -194,13 +194,13 @@ import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.payments.infra.plugins.module_utils.common import error_code
 from ansible_collections.payments.infra.plugins.module_utils.common import make_diff
 from ansible_collections.payments.infra.plugins.module_utils.ecr import DEFAULT_RULES
 from ansible_collections.payments.infra.plugins.module_utils.ecr import AnsibleECRError
 from ansible_collections.payments.infra.plugins.module_utils.ecr import LifecyclePolicyError
 from ansible_collections.payments.infra.plugins.module_utils.ecr import comparable_policy
 from ansible_collections.payments.infra.plugins.module_utils.ecr import delete_lifecycle_policy
-from ansible_collections.payments.infra.plugins.module_utils.ecr import error_code
 from ansible_collections.payments.infra.plugins.module_utils.ecr import get_lifecycle_policy
 from ansible_collections.payments.infra.plugins.module_utils.ecr import parse_policy
 from ansible_collections.payments.infra.plugins.module_utils.ecr import policy_text

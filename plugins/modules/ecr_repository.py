@@ -181,19 +181,20 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 from ansible_collections.payments.infra.plugins.module_utils.common import desired_tags
+from ansible_collections.payments.infra.plugins.module_utils.common import error_code
 from ansible_collections.payments.infra.plugins.module_utils.common import make_diff
 from ansible_collections.payments.infra.plugins.module_utils.ecr import AnsibleECRError
 from ansible_collections.payments.infra.plugins.module_utils.ecr import create_repository
 from ansible_collections.payments.infra.plugins.module_utils.ecr import delete_repository
 from ansible_collections.payments.infra.plugins.module_utils.ecr import describe_repository
-from ansible_collections.payments.infra.plugins.module_utils.ecr import error_code
-from ansible_collections.payments.infra.plugins.module_utils.ecr import kms_key_arn
 from ansible_collections.payments.infra.plugins.module_utils.ecr import list_image_ids
 from ansible_collections.payments.infra.plugins.module_utils.ecr import list_repository_tags
 from ansible_collections.payments.infra.plugins.module_utils.ecr import put_image_scanning_configuration
 from ansible_collections.payments.infra.plugins.module_utils.ecr import put_image_tag_mutability
 from ansible_collections.payments.infra.plugins.module_utils.ecr import tag_repository
 from ansible_collections.payments.infra.plugins.module_utils.ecr import untag_repository
+from ansible_collections.payments.infra.plugins.module_utils.kms import AnsibleKMSError
+from ansible_collections.payments.infra.plugins.module_utils.kms import kms_key_arn
 
 
 def repository_view(repository, tags):
@@ -262,7 +263,7 @@ def _same_kms_key(module, wanted, actual):
     try:
         wanted_arn = kms_key_arn(kms, wanted)
         actual_arn = kms_key_arn(kms, actual)
-    except AnsibleECRError as e:
+    except AnsibleKMSError as e:
         module.fail_json_aws_error(
             AnsibleECRError(
                 message=(

@@ -199,6 +199,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.payments.infra.plugins.module_utils.common import desired_tags
+from ansible_collections.payments.infra.plugins.module_utils.common import error_code
 from ansible_collections.payments.infra.plugins.module_utils.common import make_diff
 from ansible_collections.payments.infra.plugins.module_utils.ecs import CONTAINER_INSIGHTS
 from ansible_collections.payments.infra.plugins.module_utils.ecs import AnsibleECSError
@@ -210,7 +211,6 @@ from ansible_collections.payments.infra.plugins.module_utils.ecs import containe
 from ansible_collections.payments.infra.plugins.module_utils.ecs import create_cluster
 from ansible_collections.payments.infra.plugins.module_utils.ecs import delete_cluster
 from ansible_collections.payments.infra.plugins.module_utils.ecs import describe_cluster
-from ansible_collections.payments.infra.plugins.module_utils.ecs import error_code
 from ansible_collections.payments.infra.plugins.module_utils.ecs import live_services
 from ansible_collections.payments.infra.plugins.module_utils.ecs import put_cluster_capacity_providers
 from ansible_collections.payments.infra.plugins.module_utils.ecs import strategy_request

@@ -445,6 +445,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.payments.infra.plugins.module_utils.common import desired_tags
+from ansible_collections.payments.infra.plugins.module_utils.common import error_code
 from ansible_collections.payments.infra.plugins.module_utils.common import make_diff
 from ansible_collections.payments.infra.plugins.module_utils.ecs import AnsibleECSError
 from ansible_collections.payments.infra.plugins.module_utils.ecs import ECSDeploymentError
@@ -455,7 +456,6 @@ from ansible_collections.payments.infra.plugins.module_utils.ecs import delete_s
 from ansible_collections.payments.infra.plugins.module_utils.ecs import deployment_view
 from ansible_collections.payments.infra.plugins.module_utils.ecs import describe_service
 from ansible_collections.payments.infra.plugins.module_utils.ecs import describe_task_definition
-from ansible_collections.payments.infra.plugins.module_utils.ecs import error_code
 from ansible_collections.payments.infra.plugins.module_utils.ecs import error_message
 from ansible_collections.payments.infra.plugins.module_utils.ecs import immutable_message
 from ansible_collections.payments.infra.plugins.module_utils.ecs import plan_service

@@ -522,7 +522,10 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.payments.infra.plugins.module_utils.common import desired_tags
+from ansible_collections.payments.infra.plugins.module_utils.common import error_code
 from ansible_collections.payments.infra.plugins.module_utils.common import make_diff
+from ansible_collections.payments.infra.plugins.module_utils.kms import AnsibleKMSError
+from ansible_collections.payments.infra.plugins.module_utils.kms import kms_key_arn
 from ansible_collections.payments.infra.plugins.module_utils.rds_instance import FAILED_STATUSES
 from ansible_collections.payments.infra.plugins.module_utils.rds_instance import STOPPED_STATUSES
 from ansible_collections.payments.infra.plugins.module_utils.rds_instance import TRANSITIONAL_STATUSES
@@ -535,12 +538,10 @@ from ansible_collections.payments.infra.plugins.module_utils.rds_instance import
 from ansible_collections.payments.infra.plugins.module_utils.rds_instance import delete_db_instance
 from ansible_collections.payments.infra.plugins.module_utils.rds_instance import describe_db_instance
 from ansible_collections.payments.infra.plugins.module_utils.rds_instance import describe_db_snapshot
-from ansible_collections.payments.infra.plugins.module_utils.rds_instance import error_code
 from ansible_collections.payments.infra.plugins.module_utils.rds_instance import final_snapshot_identifier
 from ansible_collections.payments.infra.plugins.module_utils.rds_instance import immutable_message
 from ansible_collections.payments.infra.plugins.module_utils.rds_instance import instance_tags
 from ansible_collections.payments.infra.plugins.module_utils.rds_instance import instance_view
-from ansible_collections.payments.infra.plugins.module_utils.rds_instance import kms_key_arn
 from ansible_collections.payments.infra.plugins.module_utils.rds_instance import modify_db_instance
 from ansible_collections.payments.infra.plugins.module_utils.rds_instance import pending_reboot
 from ansible_collections.payments.infra.plugins.module_utils.rds_instance import plan_changes
@@ -571,7 +572,7 @@ def kms_comparer(module):
         kms = module.client("kms")
         try:
             wanted_arn, actual_arn = resolve(kms, wanted), resolve(kms, actual)
-        except AnsibleRDSInstanceError as e:
+        except AnsibleKMSError as e:
             raise AnsibleRDSInstanceError(
                 message=(
                     f"the KMS key {wanted!r} is written differently from the instance's {actual!r}; resolving both "

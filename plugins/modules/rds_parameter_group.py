@@ -204,6 +204,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.payments.infra.plugins.module_utils.common import desired_tags
+from ansible_collections.payments.infra.plugins.module_utils.common import error_code
 from ansible_collections.payments.infra.plugins.module_utils.common import make_diff
 from ansible_collections.payments.infra.plugins.module_utils.rds import AnsibleRDSError
 from ansible_collections.payments.infra.plugins.module_utils.rds import add_tags
@@ -216,7 +217,6 @@ from ansible_collections.payments.infra.plugins.module_utils.rds import describe
 from ansible_collections.payments.infra.plugins.module_utils.rds import describe_db_parameter_group
 from ansible_collections.payments.infra.plugins.module_utils.rds import describe_db_parameters
 from ansible_collections.payments.infra.plugins.module_utils.rds import describe_engine_default_parameters
-from ansible_collections.payments.infra.plugins.module_utils.rds import error_code
 from ansible_collections.payments.infra.plugins.module_utils.rds import family_engine
 from ansible_collections.payments.infra.plugins.module_utils.rds import instance_class_problem
 from ansible_collections.payments.infra.plugins.module_utils.rds import instance_class_resources

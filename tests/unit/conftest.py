@@ -57,6 +57,25 @@ def fast_moto(monkeypatch):
 
 
 @pytest.fixture
+def api_calls(monkeypatch):
+    """Every AWS API call made (operation name, parameters), in order: proves that validation
+    fails before any call and that check mode writes nothing."""
+    import copy
+
+    import botocore.client
+
+    calls = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(self, operation_name, api_params):
+        calls.append((operation_name, copy.deepcopy(api_params)))
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    return calls
+
+
+@pytest.fixture
 def aws():
     """moto's in-process mock for the duration of one test."""
     with mock_aws():

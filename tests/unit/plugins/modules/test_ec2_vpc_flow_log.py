@@ -1,7 +1,6 @@
 """payments.infra.ec2_vpc_flow_log against moto in-process."""
 
 import boto3
-import botocore.client
 import pytest
 
 from ansible_collections.payments.infra.plugins.modules import ec2_vpc_flow_log
@@ -14,20 +13,6 @@ GROUP_ARN = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:{GROUP}"
 BUCKET = "payments-dev-flow-logs"
 WRITE_OPS = {"CreateFlowLogs", "DeleteFlowLogs", "CreateTags", "DeleteTags"}
 CUSTOM_FORMAT = "${version} ${vpc-id} ${subnet-id} ${srcaddr} ${dstaddr} ${action}"
-
-
-@pytest.fixture
-def api_calls(monkeypatch):
-    """Every AWS API call made (operation name, parameters), in order."""
-    calls = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def recording(self, operation_name, api_params):
-        calls.append((operation_name, dict(api_params)))
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
-    return calls
 
 
 def ops(calls):

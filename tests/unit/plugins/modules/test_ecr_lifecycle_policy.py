@@ -3,7 +3,6 @@
 import json
 
 import boto3
-import botocore.client
 import pytest
 
 from ansible_collections.payments.infra.plugins.modules import ecr_lifecycle_policy
@@ -39,20 +38,6 @@ SEED_POLICY = {
         },
     ]
 }
-
-
-@pytest.fixture
-def api_calls(monkeypatch):
-    """Every AWS API call made (operation name, parameters), in order."""
-    calls = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def recording(self, operation_name, api_params):
-        calls.append((operation_name, dict(api_params)))
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
-    return calls
 
 
 def writes(calls):

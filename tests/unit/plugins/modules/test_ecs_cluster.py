@@ -1,7 +1,6 @@
 """payments.infra.ecs_cluster against moto in-process (with the emulator's fidelity patches)."""
 
 import boto3
-import botocore.client
 import pytest
 
 from ansible_collections.payments.infra.plugins.modules import ecs_cluster
@@ -17,20 +16,6 @@ WRITE_OPS = {
     "TagResource",
     "UntagResource",
 }
-
-
-@pytest.fixture
-def api_calls(monkeypatch):
-    """Every AWS API call made (operation name, parameters), in order."""
-    calls = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def recording(self, operation_name, api_params):
-        calls.append((operation_name, dict(api_params)))
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
-    return calls
 
 
 def writes(calls):

@@ -4,7 +4,6 @@ import copy
 import datetime
 
 import boto3
-import botocore.client
 import pytest
 from botocore.exceptions import ClientError
 
@@ -15,20 +14,6 @@ CLUSTER = "payments-dev"
 NAME = "payment-api"
 REGION = "us-east-1"
 WRITE_OPS = {"CreateService", "UpdateService", "DeleteService", "TagResource", "UntagResource"}
-
-
-@pytest.fixture
-def api_calls(monkeypatch):
-    """Every AWS API call made (operation name, parameters), in order."""
-    calls = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def recording(self, operation_name, api_params):
-        calls.append((operation_name, dict(api_params)))
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
-    return calls
 
 
 def writes(calls):

@@ -27,20 +27,6 @@ WRITE_OPS = {
 
 
 @pytest.fixture
-def api_calls(monkeypatch):
-    """Every AWS API call made (operation name, parameters), in order."""
-    calls = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def recording(self, operation_name, api_params):
-        calls.append((operation_name, dict(api_params)))
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
-    return calls
-
-
-@pytest.fixture
 def warnings(monkeypatch):
     seen = []
     monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, warning, *a, **kw: seen.append(warning))

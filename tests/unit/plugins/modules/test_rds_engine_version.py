@@ -3,7 +3,6 @@
 import json
 from pathlib import Path
 
-import botocore.client
 import pytest
 
 from ansible_collections.payments.infra.plugins.module_utils.rds import version_key
@@ -12,20 +11,6 @@ from ansible_collections.payments.infra.plugins.modules import rds_engine_versio
 DATA = json.loads((Path(__file__).resolve().parents[4] / "emulator/data/rds_postgres.json").read_text())
 OFFERED_15 = sorted(DATA["Majors"]["15"]["Versions"], key=version_key)
 NEWEST_15 = OFFERED_15[-1]
-
-
-@pytest.fixture
-def api_calls(monkeypatch):
-    """Every AWS API call made (operation name, parameters), in order."""
-    calls = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def recording(self, operation_name, api_params):
-        calls.append((operation_name, dict(api_params)))
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
-    return calls
 
 
 def only_reads(calls):

@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 import boto3
-import botocore.client
 import pytest
 
 from ansible_collections.payments.infra.plugins.module_utils.rds import parse_allowed_values
@@ -22,20 +21,6 @@ WRITE_OPS = {
 }
 DATA = json.loads((Path(__file__).resolve().parents[4] / "emulator/data/rds_postgres.json").read_text())
 DEFAULTS_15 = {p["ParameterName"]: p for p in DATA["EngineDefaults"]["postgres15"]}
-
-
-@pytest.fixture
-def api_calls(monkeypatch):
-    """Every AWS API call made (operation name, parameters), in order."""
-    calls = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def recording(self, operation_name, api_params):
-        calls.append((operation_name, dict(api_params)))
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
-    return calls
 
 
 def writes(calls):

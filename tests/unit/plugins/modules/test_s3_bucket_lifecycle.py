@@ -3,7 +3,6 @@
 import copy
 
 import boto3
-import botocore.client
 import pytest
 import yaml
 
@@ -20,20 +19,6 @@ DEV_RULE = {
     "noncurrent_version_expiration_days": 90,
 }
 MULTIPART_RULE = {"id": "abort-multipart", "prefix": "uploads/", "abort_incomplete_multipart_upload_days": 7}
-
-
-@pytest.fixture
-def api_calls(monkeypatch):
-    """Every AWS API call made (operation name, parameters), in order."""
-    calls = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def recording(self, operation_name, api_params):
-        calls.append((operation_name, copy.deepcopy(api_params)))
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
-    return calls
 
 
 def ops(calls):
