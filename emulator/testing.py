@@ -11,6 +11,7 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
+from typing import Any
 
 from emulator.client import EmulatorClient
 from emulator.client import EmulatorError
@@ -102,3 +104,32 @@ def running_emulator(port: int | None = None, state_dir: str | Path | None = Non
             raise EmulatorError(f"emulator start failed ({started.returncode}):\n{started.stdout}{started.stderr}")
         stack.callback(emulator.cli, "stop")
         yield emulator
+
+
+def run_local_play(emu: RunningEmulator, play: Path, extra_vars: dict[str, Any]) -> list[dict[str, Any]]:
+    """ansible-playbook of a one-play ``hosts: localhost`` playbook on ``emu``; every task's result.
+
+    Asserts that the run succeeded (its output is the failure message).
+    """
+    env = {
+        **os.environ,
+        **emu.env(),
+        "ANSIBLE_CONFIG": str(REPO_ROOT / "ansible.cfg"),
+        "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json",
+        "ANSIBLE_CALLBACK_RESULT_FORMAT": "json",
+        "ANSIBLE_INVENTORY_ENABLED": "host_list",
+        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+    }
+    env.pop("AWS_PROFILE", None)
+    proc = subprocess.run(  # noqa: S603 - fixed argv: this venv's ansible-playbook
+        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", str(play)]
+        + ["-e", json.dumps(extra_vars)],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr}"
+    return [task["hosts"]["localhost"] for task in json.loads(proc.stdout)["plays"][0]["tasks"]]

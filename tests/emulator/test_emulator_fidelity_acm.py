@@ -2,7 +2,6 @@
 
 import datetime
 import json
-import os
 import stat
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from cryptography.x509.oid import NameOID
 from emulator import selfsigned
 from emulator.config import REPO_ROOT
 from emulator.testing import RunningEmulator
+from emulator.testing import run_local_play
 
 Pem = tuple[bytes, bytes, bytes]  # certificate, private key, chain
 
@@ -304,32 +304,6 @@ ACM_PLAY = """
 """
 
 
-def run_play(emu: RunningEmulator, play: Path, extra_vars: dict[str, Any]) -> list[dict[str, Any]]:
-    """ansible-playbook on the emulator; the results of every task (asserting the run succeeded)."""
-    env = {
-        **os.environ,
-        **emu.env(),
-        "ANSIBLE_CONFIG": str(REPO_ROOT / "ansible.cfg"),
-        "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json",
-        "ANSIBLE_CALLBACK_RESULT_FORMAT": "json",
-        "ANSIBLE_INVENTORY_ENABLED": "host_list",
-        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-    }
-    env.pop("AWS_PROFILE", None)
-    proc = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", str(play)]
-        + ["-e", json.dumps(extra_vars)],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr}"
-    return [task["hosts"]["localhost"] for task in json.loads(proc.stdout)["plays"][0]["tasks"]]
-
-
 @pytest.mark.integration
 def test_stock_acm_certificate_import_is_idempotent(emu: RunningEmulator, tmp_path: Path) -> None:
     files = selfsigned.ensure_certificate(unique_name(), tmp_path / "tls")
@@ -337,9 +311,9 @@ def test_stock_acm_certificate_import_is_idempotent(emu: RunningEmulator, tmp_pa
     play.write_text(ACM_PLAY)
     extra = {"tls_dir": str(files.cert.parent), "name_tag": f"payments-{uuid.uuid4().hex[:8]}"}
 
-    [first] = run_play(emu, play, extra)
+    [first] = run_local_play(emu, play, extra)
     seq = emu.client.last_seq()
-    [second] = run_play(emu, play, extra)
+    [second] = run_local_play(emu, play, extra)
 
     assert first["changed"] is True
     assert second["changed"] is False
@@ -349,7 +323,7 @@ def test_stock_acm_certificate_import_is_idempotent(emu: RunningEmulator, tmp_pa
     for path in (files.cert, files.key, files.chain):
         path.unlink()
     selfsigned.ensure_certificate(first["certificate"]["domain_name"], files.cert.parent)
-    [renewed] = run_play(emu, play, extra)
+    [renewed] = run_local_play(emu, play, extra)
     assert renewed["changed"] is True
     assert renewed["certificate"]["arn"] == first["certificate"]["arn"]
     assert renewed["certificate"]["tags"] == {"Name": extra["name_tag"], "project": "payments", "environment": "demo"}

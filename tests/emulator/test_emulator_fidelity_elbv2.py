@@ -1,9 +1,5 @@
 """elbv2.* fidelity patches: ALB/target group attributes, listeners and actions as ELBv2 stores them."""
 
-import json
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -13,9 +9,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from emulator import selfsigned
-from emulator.config import REPO_ROOT
 from emulator.fidelity import elbv2 as elbv2_fidelity
 from emulator.testing import RunningEmulator
+from emulator.testing import run_local_play
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
@@ -337,29 +333,8 @@ FULL_REDIRECT = {
 
 
 def run_play(emu: RunningEmulator, play: Path, extra_vars: dict[str, Any]) -> list[bool]:
-    """ansible-playbook on the emulator; the ``changed`` of every task (asserting the run succeeded)."""
-    env = {
-        **os.environ,
-        **emu.env(),
-        "ANSIBLE_CONFIG": str(REPO_ROOT / "ansible.cfg"),
-        "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json",
-        "ANSIBLE_CALLBACK_RESULT_FORMAT": "json",
-        "ANSIBLE_INVENTORY_ENABLED": "host_list",
-        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-    }
-    env.pop("AWS_PROFILE", None)
-    proc = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", str(play)]
-        + ["-e", json.dumps(extra_vars)],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr}"
-    return [task["hosts"]["localhost"]["changed"] for task in json.loads(proc.stdout)["plays"][0]["tasks"]]
+    """The ``changed`` of every task of the play run on the emulator."""
+    return [result["changed"] for result in run_local_play(emu, play, extra_vars)]
 
 
 @pytest.mark.integration
