@@ -30,10 +30,17 @@ Ours (no ECR statement; rejected because the result could never be what was mean
 Not validated: the documented evaluation rule "only one rule is allowed to select untagged images"
 (it is not documented whether PutLifecyclePolicy rejects it), and count types or action types other
 than the two count types and ``expire`` above in a raw policy (passed to ECR unchecked).
+
+The image part (``describe_image``, ``describe_images``, ``image_view``, ``most_recent``...) serves
+``ecr_image_info``: one image looked up per call (see ``describe_image`` for why), the whole repository
+listed with pagination when the most recent images are wanted (DescribeImages does not sort), and the
+syntax of tags, digests, repository names and registry IDs checked before any call.
 """
 
 import copy
+import datetime
 import json
+import re
 
 from ansible.module_utils.common.text.converters import to_text
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
@@ -56,6 +63,16 @@ class ECRRepositoryErrorHandler(AWSErrorHandler):
         return is_boto3_error_code("RepositoryNotFoundException")
 
 
+class ECRImageErrorHandler(AWSErrorHandler):
+    """A missing image is "missing"; a missing repository is an error (raised)."""
+
+    _CUSTOM_EXCEPTION = AnsibleECRError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("ImageNotFoundException")
+
+
 class ECRLifecyclePolicyErrorHandler(AWSErrorHandler):
     """A missing policy is "missing"; a missing repository is an error (raised)."""
 
@@ -71,9 +88,15 @@ class ECRLifecyclePolicyErrorHandler(AWSErrorHandler):
 # ---------------------------------------------------------------------------------------------
 @ECRRepositoryErrorHandler.list_error_handler("describe ECR repository", None)
 @AWSRetry.jittered_backoff()
-def describe_repository(client, name):
-    """The DescribeRepositories entry of repository ``name``, None when it does not exist."""
-    repositories = client.describe_repositories(repositoryNames=[name]).get("repositories") or []
+def describe_repository(client, name, registry_id=None):
+    """The DescribeRepositories entry of repository ``name``, None when it does not exist.
+
+    ``registry_id``: the account of another registry (default: the caller's).
+    """
+    request = {"repositoryNames": [name]}
+    if registry_id:
+        request["registryId"] = registry_id
+    repositories = client.describe_repositories(**request).get("repositories") or []
     return repositories[0] if repositories else None
 
 
@@ -144,6 +167,152 @@ def untag_repository(client, arn, keys):
         return False
     client.untag_resource(resourceArn=arn, tagKeys=list(keys))
     return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Images
+# ---------------------------------------------------------------------------------------------
+@ECRImageErrorHandler.list_error_handler("describe ECR image", None)
+@AWSRetry.jittered_backoff()
+def describe_image(client, repository, image_id, registry_id=None):
+    """The DescribeImages entry (imageDetail) of one image, None when the repository does not hold it.
+
+    ``image_id``: ``{"imageTag": tag}`` or ``{"imageDigest": digest}``. A missing repository raises
+    AnsibleECRError (code RepositoryNotFoundException).
+
+    One image per call, on purpose: given several imageIds, DescribeImages answers
+    ImageNotFoundException for the whole call as soon as one of them is missing (AWS does, and so does
+    moto), so a batched lookup would hide which of the other tags exist. BatchGetImage reports failures
+    per image, but it is the pull API: it returns manifests, not the push time, size or scan status,
+    needs pull permission (ecr:BatchGetImage) and may count as a pull (lastRecordedPullTime). Release
+    checks look up one or a few tags, so one DescribeImages call per tag costs nothing that matters.
+    """
+    request = {"repositoryName": repository, "imageIds": [image_id]}
+    if registry_id:
+        request["registryId"] = registry_id
+    details = client.describe_images(**request).get("imageDetails") or []
+    return details[0] if details else None
+
+
+@ECRRepositoryErrorHandler.common_error_handler("describe ECR images")
+@AWSRetry.jittered_backoff()
+def describe_images(client, repository, registry_id=None, tagged_only=False):
+    """Every DescribeImages entry of a repository (paginated), in ECR's order (which is not by push time).
+
+    ``tagged_only`` asks ECR for tagged images only (filter tagStatus=TAGGED); untagged images are also
+    dropped here, for endpoints that ignore the filter. A missing repository raises AnsibleECRError
+    (code RepositoryNotFoundException).
+    """
+    request = {"repositoryName": repository}
+    if registry_id:
+        request["registryId"] = registry_id
+    if tagged_only:
+        request["filter"] = {"tagStatus": "TAGGED"}
+    paginator = client.get_paginator("describe_images")
+    details = paginator.paginate(**request).build_full_result().get("imageDetails") or []
+    if tagged_only:
+        details = [d for d in details if d.get("imageTags")]
+    return details
+
+
+# The tag syntax of the OCI distribution specification, which `docker push` and ECR follow: 1 to 128
+# characters, letters, digits, "_", "." and "-", not starting with "." or "-". (ECR's API model allows
+# 300 characters, but a tag longer than 128 cannot be pushed or pulled by a registry client.)
+IMAGE_TAG_RULE = "1 to 128 characters of A-Z, a-z, 0-9, '_', '.' and '-', not starting with '.' or '-'"
+_IMAGE_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+# ECR computes image digests with sha256 only (the ECS and ECR docs: "sha256:" and 64 hex digits).
+IMAGE_DIGEST_RULE = "'sha256:' followed by 64 hexadecimal digits"
+_IMAGE_DIGEST = re.compile(r"sha256:[0-9A-Fa-f]{64}")
+# From the ECR API model (botocore): RepositoryName (2 to 256 characters) and RegistryId patterns.
+REPOSITORY_NAME_RULE = (
+    "2 to 256 characters: lowercase letters and digits, in components separated by '.', '_', '__' or '-', "
+    "optionally in namespaces separated by '/'"
+)
+_REPOSITORY_NAME = re.compile(r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*")
+REGISTRY_ID_RULE = "a 12-digit AWS account ID"
+_REGISTRY_ID = re.compile(r"[0-9]{12}")
+
+
+def is_image_tag(tag):
+    return isinstance(tag, str) and _IMAGE_TAG.fullmatch(tag) is not None
+
+
+def is_image_digest(digest):
+    return isinstance(digest, str) and _IMAGE_DIGEST.fullmatch(digest) is not None
+
+
+def is_repository_name(name):
+    return isinstance(name, str) and 2 <= len(name) <= 256 and _REPOSITORY_NAME.fullmatch(name) is not None
+
+
+def is_registry_id(registry_id):
+    return isinstance(registry_id, str) and _REGISTRY_ID.fullmatch(registry_id) is not None
+
+
+def _pushed_at_key(detail):
+    pushed = detail.get("imagePushedAt")
+    if isinstance(pushed, datetime.datetime):
+        if pushed.tzinfo is None:
+            pushed = pushed.replace(tzinfo=datetime.timezone.utc)
+        return pushed.timestamp()
+    if isinstance(pushed, (int, float)):
+        return float(pushed)
+    return float("-inf")  # no push time: oldest
+
+
+def most_recent(details, count=None):
+    """DescribeImages entries sorted by imagePushedAt, most recent first (ties keep ECR's order); the
+    first ``count`` of them when ``count`` is given."""
+    ordered = sorted(details, key=_pushed_at_key, reverse=True)
+    return ordered if count is None else ordered[:count]
+
+
+def recent_tags(details, count, exclude=()):
+    """The ``count`` most recently pushed tags (most recent image first, each image's tags in ECR's
+    order), leaving out ``exclude``."""
+    tags = []
+    for detail in most_recent(details):
+        for tag in detail.get("imageTags") or []:
+            if tag not in exclude and tag not in tags:
+                tags.append(tag)
+                if len(tags) >= count:
+                    return tags
+    return tags
+
+
+def iso8601(value):
+    """A DescribeImages timestamp as ISO 8601 in UTC (None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        return value.astimezone(datetime.timezone.utc).isoformat()
+    if isinstance(value, (int, float)):
+        return datetime.datetime.fromtimestamp(value, tz=datetime.timezone.utc).isoformat()
+    return to_text(value)
+
+
+def image_view(detail, repository_uri=None, requested_tag=None):
+    """The snake_case view of a DescribeImages entry that ecr_image_info returns."""
+    scan = detail.get("imageScanStatus") or {}
+    summary = detail.get("imageScanFindingsSummary") or {}
+    digest = detail.get("imageDigest")
+    return {
+        "requested_tag": requested_tag,
+        "tags": list(detail.get("imageTags") or []),
+        "digest": digest,
+        "image_uri": f"{repository_uri}@{digest}" if repository_uri and digest else None,
+        "pushed_at": iso8601(detail.get("imagePushedAt")),
+        "size_bytes": detail.get("imageSizeInBytes"),
+        "manifest_media_type": detail.get("imageManifestMediaType"),
+        "image_status": detail.get("imageStatus"),
+        "scan_status": scan.get("status"),
+        "scan_status_description": scan.get("description"),
+        "scan_completed_at": iso8601(summary.get("imageScanCompletedAt")),
+        "scan_finding_severity_counts": dict(summary.get("findingSeverityCounts") or {}),
+        "last_pulled_at": iso8601(detail.get("lastRecordedPullTime")),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
