@@ -1,6 +1,6 @@
-"""``python -m emulator {serve,start,stop,status,calls,reset}``: manage the local AWS emulator.
+"""``python -m emulator {serve,start,stop,status,calls,reset,faults}``: manage the local AWS emulator.
 
-Exit codes: 0 success, 1 failure, 3 not running (``status``, ``calls``, ``reset``).
+Exit codes: 0 success, 1 failure, 2 usage error, 3 not running (``status``, ``calls``, ``reset``, ``faults``).
 """
 
 from __future__ import annotations
@@ -28,9 +28,20 @@ from emulator.config import REPO_ROOT
 from emulator.config import STATE_DIR_ENV
 from emulator.config import EmulatorConfig
 from emulator.config import parse_port
+from emulator.faults import ERROR_RATE_ENV
+from emulator.faults import SEED_ENV
+from emulator.faults import SERVICES_ENV
+from emulator.faults import THROTTLE_RATE_ENV
+from emulator.faults import FaultConfigError
+from emulator.faults import FaultSettings
+from emulator.faults import describe
+from emulator.faults import parse_rate
+from emulator.faults import parse_seed
+from emulator.faults import parse_services
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+EXIT_USAGE = 2
 EXIT_NOT_RUNNING = 3
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
@@ -155,39 +166,62 @@ def _terminate(pid: int) -> None:
         _wait_exit(pid, STOP_TIMEOUT_S)
 
 
+def _fault_overrides(args: argparse.Namespace) -> dict[str, str]:
+    """The fault environment variables the ``--throttle-rate``/``--error-rate``/``--fault-*`` flags given set."""
+    overrides: dict[str, str] = {}
+    if args.throttle_rate is not None:
+        overrides[THROTTLE_RATE_ENV] = repr(args.throttle_rate)
+    if args.error_rate is not None:
+        overrides[ERROR_RATE_ENV] = repr(args.error_rate)
+    if args.fault_seed is not None:
+        overrides[SEED_ENV] = str(args.fault_seed)
+    if args.fault_services is not None:
+        overrides[SERVICES_ENV] = ",".join(args.fault_services)
+    return overrides
+
+
+def _fault_settings(overrides: dict[str, str]) -> FaultSettings | None:
+    """Fault settings from the environment and the flags (flags win); None, with a message, if not valid."""
+    try:
+        return FaultSettings.from_env({**os.environ, **overrides})
+    except FaultConfigError as error:
+        print(f"invalid fault settings: {error}", file=sys.stderr)
+        return None
+
+
 def cmd_serve(config: EmulatorConfig, args: argparse.Namespace) -> int:
     """Run the server in the foreground (what ``start`` spawns)."""
+    overrides = _fault_overrides(args)
+    if _fault_settings(overrides) is None:
+        return EXIT_USAGE
+    os.environ.update(overrides)
     # moto reads these settings from the environment, so set them before moto is first imported.
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     os.environ["MOTO_PORT"] = str(config.port)
     from emulator import server  # noqa: PLC0415 - imports moto, which must come after the settings above
 
-    server.serve(config)
+    try:
+        server.serve(config)
+    except FaultConfigError as error:  # an unknown service name: known only once the models are loaded
+        print(f"emulator: invalid fault settings: {error}", file=sys.stderr, flush=True)
+        return EXIT_USAGE
     return EXIT_OK
 
 
 def cmd_start(config: EmulatorConfig, args: argparse.Namespace) -> int:
-    """Start the detached server unless this state dir's emulator is already running and healthy."""
+    """Start the detached server unless this state dir's emulator is already running and healthy.
+
+    Fault settings come from the environment and the fault flags; on a running emulator, fault flags given
+    on the command line are applied at once (as ``PUT /_payments/faults``).
+    """
+    overrides = _fault_overrides(args)
+    fault_settings = _fault_settings(overrides)
+    if fault_settings is None:
+        return EXIT_USAGE
     with _state_lock(config):
         pid = _read_pid(config)
         if pid is not None and _is_emulator_process(pid):
-            port = _serving_port(pid)
-            if port not in (None, config.port):
-                print(
-                    f"the emulator of state dir {config.state_dir} is already running on port {port} (pid {pid});"
-                    " use that port or run `python -m emulator stop` first.",
-                    file=sys.stderr,
-                )
-                return EXIT_FAILED
-            if _wait_healthy(config, pid, START_TIMEOUT_S) is not None:
-                print(f"emulator already running on {config.endpoint}")
-                return EXIT_OK
-            print(
-                f"emulator process {pid} (pid file {config.pid_file}) does not answer on {config.endpoint};"
-                f" run `python -m emulator stop` first. Log tail:\n{_log_tail(config)}",
-                file=sys.stderr,
-            )
-            return EXIT_FAILED
+            return _already_running(config, pid, fault_settings if overrides else None)
         config.pid_file.unlink(missing_ok=True)
 
         if _port_in_use(config.port):
@@ -204,7 +238,7 @@ def cmd_start(config: EmulatorConfig, args: argparse.Namespace) -> int:
             )
             return EXIT_FAILED
 
-        env = {**os.environ, STATE_DIR_ENV: str(config.state_dir), "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, **overrides, STATE_DIR_ENV: str(config.state_dir), "PYTHONUNBUFFERED": "1"}
         with config.log_file.open("ab") as log:
             process = subprocess.Popen(  # noqa: S603 - fixed argv: this interpreter running this package
                 [sys.executable, "-m", "emulator", "serve", "--port", str(config.port)],
@@ -227,6 +261,42 @@ def cmd_start(config: EmulatorConfig, args: argparse.Namespace) -> int:
             )
             return EXIT_FAILED
     print(f"emulator started on {config.endpoint} (pid {process.pid})")
+    if fault_settings.active:
+        print(f"injecting faults: {describe(EmulatorClient(config.endpoint).faults())}")
+    return EXIT_OK
+
+
+def _already_running(config: EmulatorConfig, pid: int, fault_settings: FaultSettings | None) -> int:
+    """``start`` when this state dir's emulator process ``pid`` exists: ok if it answers (fault flags applied)."""
+    port = _serving_port(pid)
+    if port not in (None, config.port):
+        print(
+            f"the emulator of state dir {config.state_dir} is already running on port {port} (pid {pid});"
+            " use that port or run `python -m emulator stop` first.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    if _wait_healthy(config, pid, START_TIMEOUT_S) is not None:
+        print(f"emulator already running on {config.endpoint}")
+        return _apply_faults(config, fault_settings) if fault_settings is not None else EXIT_OK
+    print(
+        f"emulator process {pid} (pid file {config.pid_file}) does not answer on {config.endpoint};"
+        f" run `python -m emulator stop` first. Log tail:\n{_log_tail(config)}",
+        file=sys.stderr,
+    )
+    return EXIT_FAILED
+
+
+def _apply_faults(config: EmulatorConfig, settings: FaultSettings) -> int:
+    """Set ``settings`` on the running emulator and say so."""
+    try:
+        status = EmulatorClient(config.endpoint).set_faults(
+            settings.throttle_rate, settings.error_rate, settings.seed, settings.services
+        )
+    except EmulatorError as error:
+        print(f"could not set the fault settings: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"faults set: {describe(status)}")
     return EXIT_OK
 
 
@@ -270,12 +340,19 @@ def cmd_calls(config: EmulatorConfig, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(records, indent=2))
         return EXIT_OK
-    columns = ("seq", "time", "service", "operation", "region", "status", "mutating")
-    rows = [columns, *[tuple(str(record[column]) for column in columns) for record in records]]
+    columns: tuple[str, ...] = ("seq", "time", "service", "operation", "region", "status", "mutating")
+    if any(record.get("fault") for record in records):
+        columns += ("fault",)
+    rows = [columns, *[tuple(_cell(record.get(column)) for column in columns) for record in records]]
     widths = [max(len(row[index]) for row in rows) for index in range(len(columns))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     return EXIT_OK
+
+
+def _cell(value: Any) -> str:
+    """A table cell: ``-`` for no value."""
+    return "-" if value is None else str(value)
 
 
 def cmd_reset(config: EmulatorConfig, args: argparse.Namespace) -> int:
@@ -284,7 +361,32 @@ def cmd_reset(config: EmulatorConfig, args: argparse.Namespace) -> int:
     if client is None:
         return EXIT_NOT_RUNNING
     client.reset()
-    print("emulator state reset, call record cleared")
+    print("emulator state reset, call record cleared (fault settings unchanged)")
+    return EXIT_OK
+
+
+def cmd_faults(config: EmulatorConfig, args: argparse.Namespace) -> int:
+    """Show the fault settings and counts; with fault flags replace the settings, with ``--off`` turn them off."""
+    overrides = _fault_overrides(args)
+    if args.off and overrides:
+        print("--off cannot be combined with other fault settings", file=sys.stderr)
+        return EXIT_USAGE
+    client = _running_client(config)
+    if client is None:
+        return EXIT_NOT_RUNNING
+    try:
+        if args.off:
+            status = client.clear_faults()
+        elif overrides:
+            status = client.set_faults(
+                args.throttle_rate or 0.0, args.error_rate or 0.0, args.fault_seed, args.fault_services
+            )
+        else:
+            status = client.faults()
+    except EmulatorError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_FAILED
+    print(json.dumps(status, indent=2))
     return EXIT_OK
 
 
@@ -294,8 +396,10 @@ COMMANDS: dict[str, tuple[Callable[[EmulatorConfig, argparse.Namespace], int], s
     "stop": (cmd_stop, "stop the background server (idempotent)"),
     "status": (cmd_status, "exit 0 and print the endpoint if running, else exit 3"),
     "calls": (cmd_calls, "print the recorded AWS API calls"),
-    "reset": (cmd_reset, "reset all moto state and clear the call record"),
+    "reset": (cmd_reset, "reset all moto state and clear the call record (fault settings stay)"),
+    "faults": (cmd_faults, "show, set (fault flags) or turn off (--off) fault injection"),
 }
+FAULT_FLAG_COMMANDS = ("serve", "start", "faults")
 
 
 def _port_argument(value: str) -> int:
@@ -304,6 +408,62 @@ def _port_argument(value: str) -> int:
         return parse_port(value)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from error
+
+
+def _rate_argument(value: str) -> float:
+    """argparse type for ``--throttle-rate``/``--error-rate``."""
+    try:
+        return parse_rate(value, "the rate")
+    except FaultConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
+def _seed_argument(value: str) -> int:
+    """argparse type for ``--fault-seed``."""
+    try:
+        seed = parse_seed(value, "the seed")
+    except FaultConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+    if seed is None:
+        raise argparse.ArgumentTypeError("the seed must be an integer, got ''")
+    return seed
+
+
+def _services_argument(value: str) -> list[str]:
+    """argparse type for ``--fault-services``."""
+    try:
+        services = parse_services(value, "the services")
+    except FaultConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+    if services is None:
+        raise argparse.ArgumentTypeError("name at least one service, e.g. ec2,logs")
+    return list(services)
+
+
+def _add_fault_flags(parser: argparse.ArgumentParser) -> None:
+    """The fault-injection flags of ``serve``, ``start`` and ``faults``."""
+    group = parser.add_argument_group("fault injection")
+    group.add_argument(
+        "--throttle-rate",
+        type=_rate_argument,
+        metavar="RATE",
+        help=f"share of AWS calls answered with throttling, 0..1 (default: ${THROTTLE_RATE_ENV} or 0)",
+    )
+    group.add_argument(
+        "--error-rate",
+        type=_rate_argument,
+        metavar="RATE",
+        help=f"share of AWS calls answered with a 5xx error, 0..1 (default: ${ERROR_RATE_ENV} or 0)",
+    )
+    group.add_argument(
+        "--fault-seed", type=_seed_argument, metavar="N", help=f"random seed (default: ${SEED_ENV} or random)"
+    )
+    group.add_argument(
+        "--fault-services",
+        type=_services_argument,
+        metavar="LIST",
+        help=f"comma-separated services that get faults, e.g. ec2,logs (default: ${SERVICES_ENV} or all)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -322,6 +482,10 @@ def build_parser() -> argparse.ArgumentParser:
             subparser.add_argument("--mutating", action="store_true", help="only calls that change state")
             subparser.add_argument("--json", action="store_true", help="print JSON instead of a table")
             subparser.add_argument("--since", type=int, help="only calls with a sequence number above this")
+        if name in FAULT_FLAG_COMMANDS:
+            _add_fault_flags(subparser)
+        if name == "faults":
+            subparser.add_argument("--off", action="store_true", help="turn fault injection off")
     return parser
 
 

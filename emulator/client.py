@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,21 +24,22 @@ class EmulatorClient:
         self.endpoint_url = endpoint_url.rstrip("/")
         self.timeout = timeout
 
-    def _request(self, method: str, path: str, query: dict[str, Any] | None = None) -> Any:
-        """Send a request and decode the JSON answer."""
+    def _request(self, method: str, path: str, query: dict[str, Any] | None = None, body: Any = None) -> Any:
+        """Send a request (``body`` as JSON if given) and decode the JSON answer."""
         url = f"{self.endpoint_url}{path}"
         if query:
             url += "?" + urlencode(query)
         if not url.startswith(("http://", "https://")):
             raise EmulatorError(f"not an http(s) endpoint: {self.endpoint_url}")
-        request = urllib.request.Request(url, method=method)  # noqa: S310 - scheme checked above
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - scheme checked above
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
         try:
             with _OPENER.open(request, timeout=self.timeout) as response:
                 return json.loads(response.read() or b"null")
         except urllib.error.HTTPError as error:
-            raise EmulatorError(
-                f"{method} {url}: HTTP {error.code}: {error.read().decode(errors='replace')}"
-            ) from error
+            raise EmulatorError(f"{method} {url}: HTTP {error.code}: {_error_text(error)}") from error
         except (OSError, ValueError) as error:
             raise EmulatorError(f"{method} {url}: {error}") from error
 
@@ -70,6 +72,44 @@ class EmulatorClient:
         self._request("DELETE", "/_payments/calls")
 
     def reset(self) -> None:
-        """Reset all moto state (every service, every region) and clear the call record."""
+        """Reset all moto state (every service, every region) and clear the call record.
+
+        Fault settings are configuration, not state: they stay as they are (see :meth:`clear_faults`).
+        """
         self._request("POST", "/moto-api/reset")
         self.reset_calls()
+
+    def faults(self) -> dict[str, Any]:
+        """Fault settings and counts: ``{"throttle_rate", "error_rate", "seed", "services", "active",
+        "eligible_calls", "injected": {"throttle": n, "error": n}}``."""
+        return self._request("GET", "/_payments/faults")
+
+    def set_faults(
+        self,
+        throttle_rate: float = 0.0,
+        error_rate: float = 0.0,
+        seed: int | None = None,
+        services: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """Replace the fault settings (what is not given: 0 / a random seed / every service) and restart the
+        generator and the counts. ``services`` are call-record names (``monitoring``) or botocore names
+        (``cloudwatch``). Raises :class:`EmulatorError` naming the bad value if the server refuses them.
+        """
+        body: dict[str, Any] = {"throttle_rate": throttle_rate, "error_rate": error_rate, "seed": seed}
+        if services is not None:
+            body["services"] = list(services)
+        return self._request("PUT", "/_payments/faults", body=body)
+
+    def clear_faults(self) -> dict[str, Any]:
+        """Turn fault injection off (the counts stay readable until the next :meth:`set_faults`)."""
+        return self._request("DELETE", "/_payments/faults")
+
+
+def _error_text(error: urllib.error.HTTPError) -> str:
+    """The ``error`` field of a JSON error answer, else the raw body."""
+    text = error.read().decode(errors="replace")
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        return text
+    return str(payload["error"]) if isinstance(payload, dict) and "error" in payload else text

@@ -1,4 +1,4 @@
-"""WSGI middleware in front of moto: the ``/_payments/*`` control endpoints and the call recorder."""
+"""WSGI middleware in front of moto: the ``/_payments/*`` control endpoints, fault injection and the call recorder."""
 
 from __future__ import annotations
 
@@ -10,22 +10,40 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
+from emulator.faults import FaultConfigError
+from emulator.faults import FaultInjector
+from emulator.faults import FaultSettings
+from emulator.faults import canonical_services
+from emulator.faults import drain
+from emulator.faults import fault_answer
 from emulator.operations import identify
 from emulator.recorder import CallRecorder
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 CONTROL_PREFIX = "/_payments/"
 UNRECORDED_PREFIXES = (CONTROL_PREFIX, "/moto-api")
+CONTROL_PATHS = ("/_payments/health", "/_payments/calls", "/_payments/faults")
+MAX_CONTROL_BODY = 64 * 1024
 
 
 class PaymentsMiddleware:
-    """Serves ``GET /_payments/health``, ``GET|DELETE /_payments/calls``; records every other AWS API call."""
+    """Serves ``GET /_payments/health``, ``GET|DELETE /_payments/calls``, ``GET|PUT|DELETE /_payments/faults``;
+    injects the configured faults into AWS API calls and records every AWS API call (faulted ones too).
+    """
 
-    def __init__(self, app: WSGIApp, recorder: CallRecorder, port: int, fidelity: list[str]) -> None:
+    def __init__(
+        self,
+        app: WSGIApp,
+        recorder: CallRecorder,
+        port: int,
+        fidelity: list[str],
+        faults: FaultInjector | None = None,
+    ) -> None:
         self.app = app
         self.recorder = recorder
         self.port = port
         self.fidelity = fidelity
+        self.faults = faults or FaultInjector()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -34,9 +52,18 @@ class PaymentsMiddleware:
         if path.startswith(UNRECORDED_PREFIXES):
             return self.app(environ, start_response)
 
-        identity = identify(environ, _read_form(environ))
+        form = _read_form(environ)
+        identity = identify(environ, form)
         if identity is None:
             return self.app(environ, start_response)
+        fault = self.faults.decide(identity.service)
+        if fault is not None:
+            # Answered here: moto never sees the request, so a faulted call changes nothing.
+            drain(environ)
+            answer = fault_answer(fault, environ, form, identity.service)
+            self.recorder.record(identity, answer.status, fault=fault)
+            start_response(answer.status_line, answer.headers)
+            return [answer.body]
         status: list[int] = []
 
         def recording_start_response(status_line: str, headers: list[Any], exc_info: Any = None) -> Any:
@@ -55,30 +82,65 @@ class PaymentsMiddleware:
         """Dispatch a ``/_payments/*`` request."""
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ["PATH_INFO"].rstrip("/")
-        if path == "/_payments/health" and method == "GET":
-            return _json(
-                start_response,
-                {
-                    "status": "ok",
-                    "port": self.port,
-                    "pid": os.getpid(),
-                    "fidelity": self.fidelity,
-                    "last_seq": self.recorder.last_seq,
-                },
-            )
-        if path == "/_payments/calls" and method == "GET":
-            query = parse_qs(environ.get("QUERY_STRING", ""))
-            since = query.get("since", [""])[0]
-            if since and not since.isdigit():
-                return _json(start_response, {"error": "since must be a sequence number"}, "400 Bad Request")
-            mutating_only = query.get("mutating", ["0"])[0].lower() in ("1", "true", "yes")
-            return _json(start_response, self.recorder.list(int(since) if since else None, mutating_only))
-        if path == "/_payments/calls" and method == "DELETE":
-            self.recorder.clear()
-            return _json(start_response, {"status": "cleared"})
-        if path in ("/_payments/health", "/_payments/calls"):
+        routes = {
+            ("/_payments/health", "GET"): self._health,
+            ("/_payments/calls", "GET"): self._calls,
+            ("/_payments/calls", "DELETE"): self._clear_calls,
+            ("/_payments/faults", "GET"): self._faults,
+            ("/_payments/faults", "PUT"): self._faults,
+            ("/_payments/faults", "DELETE"): self._faults,
+        }
+        handler = routes.get((path, method))
+        if handler is not None:
+            return handler(environ, start_response)
+        if path in CONTROL_PATHS:
             return _json(start_response, {"error": f"{method} not allowed"}, "405 Method Not Allowed")
         return _json(start_response, {"error": f"unknown endpoint {path}"}, "404 Not Found")
+
+    def _health(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """``GET /_payments/health``."""
+        return _json(
+            start_response,
+            {
+                "status": "ok",
+                "port": self.port,
+                "pid": os.getpid(),
+                "fidelity": self.fidelity,
+                "last_seq": self.recorder.last_seq,
+            },
+        )
+
+    def _calls(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """``GET /_payments/calls[?since=SEQ][&mutating=1]``."""
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        since = query.get("since", [""])[0]
+        if since and not since.isdigit():
+            return _json(start_response, {"error": "since must be a sequence number"}, "400 Bad Request")
+        mutating_only = query.get("mutating", ["0"])[0].lower() in ("1", "true", "yes")
+        return _json(start_response, self.recorder.list(int(since) if since else None, mutating_only))
+
+    def _clear_calls(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """``DELETE /_payments/calls``."""
+        self.recorder.clear()
+        return _json(start_response, {"status": "cleared"})
+
+    def _faults(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """``GET`` the fault settings and counts, ``PUT`` new settings (JSON body), ``DELETE`` to turn faults off."""
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method == "GET":
+            return _json(start_response, self.faults.status())
+        if method == "DELETE":
+            return _json(start_response, self.faults.clear())
+        try:
+            body = _read_body(environ)
+            data = json.loads(body) if body.strip() else {}
+        except (ValueError, UnicodeDecodeError) as error:
+            return _json(start_response, {"error": f"the body is not JSON: {error}"}, "400 Bad Request")
+        try:
+            settings = canonical_services(FaultSettings.from_mapping(data))
+        except FaultConfigError as error:
+            return _json(start_response, {"error": str(error)}, "400 Bad Request")
+        return _json(start_response, self.faults.configure(settings))
 
 
 def _read_form(environ: dict[str, Any]) -> dict[str, list[str]]:
@@ -96,6 +158,17 @@ def _read_form(environ: dict[str, Any]) -> dict[str, list[str]]:
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
     return parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    """The body of a control request (at most MAX_CONTROL_BODY bytes)."""
+    stream = environ["wsgi.input"]
+    length = environ.get("CONTENT_LENGTH")
+    if length and length.isdigit():
+        return stream.read(min(int(length), MAX_CONTROL_BODY))
+    if environ.get("wsgi.input_terminated"):
+        return stream.read(MAX_CONTROL_BODY)
+    return b""
 
 
 def _json(start_response: Callable[..., Any], payload: Any, status: str = "200 OK") -> list[bytes]:

@@ -255,7 +255,7 @@ class RestOperationResolver:
         return best[1] if best else None
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=64)
 def _service_model(name: str) -> botocore.model.ServiceModel:
     """The botocore service model for a service name."""
     loader = botocore.loaders.create_loader()
@@ -263,6 +263,42 @@ def _service_model(name: str) -> botocore.model.ServiceModel:
 
 
 _REST_RESOLVER = RestOperationResolver()
+
+
+@lru_cache(maxsize=1)
+def _botocore_service_names() -> frozenset[str]:
+    """Names of the services botocore has models for (a directory listing, no model loaded)."""
+    return frozenset(botocore.loaders.create_loader().list_available_services("service-2"))
+
+
+def botocore_signing_name(name: str) -> str | None:
+    """The signing name of the botocore service ``name`` (``cloudwatch`` -> ``monitoring``); None if no such service.
+
+    Loads that one model only, unlike :func:`signing_names`.
+    """
+    if name not in _botocore_service_names():
+        return None
+    metadata = _service_model(name).metadata
+    return str(metadata.get("signingName", metadata["endpointPrefix"]))
+
+
+def signing_names() -> dict[str, list[str]]:
+    """Signing name (the service of a call record) -> the botocore service names signed with it."""
+    return {name: list(services) for name, services in _REST_RESOLVER._index().items()}
+
+
+def service_models(signing_name: str) -> list[botocore.model.ServiceModel]:
+    """botocore models of the services signed as ``signing_name``, the one named like it first."""
+    return [_service_model(name) for name in _REST_RESOLVER._services_for(signing_name)]
+
+
+def primary_service_model(signing_name: str) -> botocore.model.ServiceModel | None:
+    """The botocore model of the service signed as ``signing_name``: the one named like it (one model loaded),
+    else the first of those signed so (``monitoring`` -> cloudwatch); None if there is none."""
+    if botocore_signing_name(signing_name) == signing_name:
+        return _service_model(signing_name)
+    models = service_models(signing_name)
+    return models[0] if models else None
 
 
 def warm_rest_resolver() -> None:

@@ -34,8 +34,8 @@ class CallRecorder:
         with self._lock:
             return self._last_seq
 
-    def record(self, identity: CallIdentity, status: int) -> dict[str, Any]:
-        """Append one call and return its record."""
+    def record(self, identity: CallIdentity, status: int, fault: str | None = None) -> dict[str, Any]:
+        """Append one call and return its record; ``fault`` is the injected fault's kind (None: served by moto)."""
         with self._lock:
             self._last_seq += 1
             entry = {
@@ -46,6 +46,7 @@ class CallRecorder:
                 "region": identity.region,
                 "status": status,
                 "mutating": identity.mutating,
+                "fault": fault,
             }
             self._records.append(entry)
             with self._calls_file.open("a", encoding="utf-8") as handle:

@@ -19,6 +19,10 @@ from werkzeug.serving import run_simple
 from emulator import fidelity
 from emulator.config import HOST
 from emulator.config import EmulatorConfig
+from emulator.faults import FaultInjector
+from emulator.faults import FaultSettings
+from emulator.faults import canonical_services
+from emulator.faults import describe
 from emulator.middleware import PaymentsMiddleware
 from emulator.operations import warm_rest_resolver
 from emulator.recorder import CallRecorder
@@ -33,14 +37,20 @@ def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
 def serve(config: EmulatorConfig) -> None:
     """Apply the fidelity patches and serve moto on ``127.0.0.1:<port>`` until terminated."""
     applied = fidelity.apply_all()
+    # PAYMENTS_EMULATOR_THROTTLE_RATE / _5XX_RATE / _FAULT_SEED / _FAULT_SERVICES (``start`` sets them from its flags).
+    fault_settings = canonical_services(FaultSettings.from_env())
+    faults = FaultInjector(fault_settings)
     app = PaymentsMiddleware(
         DomainDispatcherApplication(create_backend_app),
         recorder=CallRecorder(config.calls_file),
         port=config.port,
         fidelity=applied,
+        faults=faults,
     )
     signal.signal(signal.SIGTERM, _exit_on_signal)
     signal.signal(signal.SIGINT, _exit_on_signal)
     threading.Thread(target=warm_rest_resolver, name="warm-rest-resolver", daemon=True).start()
     print(f"emulator: serving {config.endpoint} (fidelity patches: {', '.join(applied)})", flush=True)
+    if fault_settings.active:
+        print(f"emulator: injecting faults: {describe(faults.status())}", flush=True)
     run_simple(HOST, config.port, app, threaded=True, request_handler=MotoRequestHandler)

@@ -6,6 +6,9 @@ Example::
         seq = emu.client.last_seq()
         subprocess.run(["ansible-playbook", ...], env={**os.environ, **emu.env()}, check=True)
         assert emu.client.mutating_calls(since=seq) == []
+
+    with running_emulator() as emu, emu.injecting_faults(throttle_rate=0.3, seed=7):
+        ...  # 30 % of the AWS calls are throttled until the block ends
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -85,11 +89,32 @@ class RunningEmulator:
         """Run ``python -m emulator <args>`` against this emulator."""
         return run_cli(*args, port=self.port, state_dir=self.state_dir)
 
+    @contextlib.contextmanager
+    def injecting_faults(
+        self,
+        throttle_rate: float = 0.0,
+        error_rate: float = 0.0,
+        seed: int | None = None,
+        services: Sequence[str] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Inject faults for the duration of the block (see :meth:`EmulatorClient.set_faults`), then turn them off.
+
+        Yields the settings as the emulator reports them (``seed`` is the one used, also when chosen at random).
+        """
+        status = self.client.set_faults(throttle_rate, error_rate, seed, services)
+        try:
+            yield status
+        finally:
+            self.client.clear_faults()
+
 
 @contextlib.contextmanager
-def running_emulator(port: int | None = None, state_dir: str | Path | None = None) -> Iterator[RunningEmulator]:
+def running_emulator(
+    port: int | None = None, state_dir: str | Path | None = None, start_args: Sequence[str] = ()
+) -> Iterator[RunningEmulator]:
     """Start an emulator via the CLI (free port and temporary state dir by default); stop it on exit.
 
+    ``start_args`` are extra ``python -m emulator start`` options, e.g. ``["--throttle-rate", "0.1"]``.
     Raises :class:`EmulatorError` with the CLI output if it does not start.
     """
     with contextlib.ExitStack() as stack:
@@ -99,7 +124,7 @@ def running_emulator(port: int | None = None, state_dir: str | Path | None = Non
             port=port if port is not None else free_port(),
             state_dir=Path(state_dir).resolve(),
         )
-        started = emulator.cli("start")
+        started = emulator.cli("start", *start_args)
         if started.returncode != 0:
             raise EmulatorError(f"emulator start failed ({started.returncode}):\n{started.stdout}{started.stderr}")
         stack.callback(emulator.cli, "stop")
