@@ -5,13 +5,16 @@ from __future__ import annotations
 import copy
 import functools
 import os
+import re
 import threading
 from typing import Any
 
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
+from moto.ecs.exceptions import EcsClientException
 from moto.ecs.exceptions import ECSException
 from moto.ecs.exceptions import InvalidParameterException
+from moto.ecs.exceptions import TaskDefinitionNotFoundException
 from moto.ecs.models import EC2ContainerServiceBackend
 from moto.ecs.models import Service
 from moto.ecs.responses import EC2ContainerServiceResponse
@@ -315,3 +318,218 @@ def service_deployments() -> None:
 
     Service.__init__ = __init__  # type: ignore[method-assign]
     EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
+
+
+# ---------------------------------------------------------------------------------------------
+# Task definitions
+# ---------------------------------------------------------------------------------------------
+# Task CPU units -> the task memory (MiB) Fargate accepts with them (AWS developer guide, "Troubleshoot Amazon ECS task
+# definition invalid CPU or memory errors"; API reference, TaskDefinition.memory).
+FARGATE_TASK_SIZES: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+_TASK_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$")
+_ECR_IMAGE = re.compile(r"^\d{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/")
+_LIST_TASK_DEFINITIONS_MAX = 100
+
+
+def _task_size(value: Any, unit: str) -> int | None:
+    """A task cpu ("256", "0.25 vCPU") or memory ("512", "0.5 GB") as CPU units or MiB; None when it is neither."""
+    match = _TASK_SIZE.match(str(value))
+    if not match:
+        return None
+    number, given_unit = float(match.group(1)), match.group(2).lower()
+    if given_unit == unit:
+        number *= 1024
+    elif given_unit or not number.is_integer():
+        return None
+    return int(number) if number.is_integer() and number > 0 else None
+
+
+def fargate_task_definition_requirements() -> None:
+    """RegisterTaskDefinition converts a task ``cpu`` given in vCPU (``"0.25 vCPU"``) to CPU units and a ``memory``
+    given in GB (``"0.5 GB"``) to MiB, refuses a ``cpu`` that is neither (``Invalid 'cpu' setting for task.``) and,
+    with ``FARGATE`` in ``requiresCompatibilities``, answers ``ClientException`` for:
+
+    - no task-level cpu or memory: ``Fargate requires that 'cpu' be defined at the task level.`` (``'memory'``);
+    - a network mode other than awsvpc: ``Fargate only supports network mode \u2018awsvpc\u2019.`` (typographic
+      quotes);
+    - a cpu/memory pair Fargate does not offer: ``No Fargate configuration exists for given values: 256 CPU, 4096
+      memory. See the Amazon ECS documentation for the valid values.``;
+    - no ``executionRoleArn`` with a container logging to ``awslogs`` (``Fargate requires task definition to have
+      execution role ARN to support log driver awslogs.``) or pulling an ECR image (``... to support ECR images.``).
+
+    moto registers all of these (and turns a bridge network mode into awsvpc), so a task definition that AWS refuses
+    looks fine until the first deployment to real AWS.
+    """
+    original = EC2ContainerServiceBackend.register_task_definition
+
+    @functools.wraps(original)
+    def register_task_definition(
+        self: EC2ContainerServiceBackend, family: str, container_definitions: list[dict[str, Any]], **kwargs: Any
+    ) -> Any:
+        cpu, memory = kwargs.get("cpu"), kwargs.get("memory")
+        units = _task_size(cpu, "vcpu") if cpu is not None else None
+        mib = _task_size(memory, "gb") if memory is not None else None
+        if cpu is not None and units is None:
+            raise EcsClientException("Invalid 'cpu' setting for task.")
+        if units is not None:
+            kwargs["cpu"] = str(units)
+        if mib is not None:
+            kwargs["memory"] = str(mib)
+        if "FARGATE" in (kwargs.get("requires_compatibilities") or []):
+            for name, value in (("cpu", cpu), ("memory", memory)):
+                if value is None:
+                    raise EcsClientException(f"Fargate requires that '{name}' be defined at the task level.")
+            if kwargs.get("network_mode") not in (None, "awsvpc"):
+                raise EcsClientException("Fargate only supports network mode \u2018awsvpc\u2019.")
+            if units not in FARGATE_TASK_SIZES or mib not in FARGATE_TASK_SIZES[units]:
+                raise EcsClientException(
+                    f"No Fargate configuration exists for given values: {units if units else cpu} CPU, "
+                    f"{mib if mib else memory} memory. See the Amazon ECS documentation for the valid values."
+                )
+            if not kwargs.get("execution_role_arn"):
+                for container in container_definitions:
+                    if (container.get("logConfiguration") or {}).get("logDriver") == "awslogs":
+                        raise EcsClientException(
+                            "Fargate requires task definition to have execution role ARN to support log driver awslogs."
+                        )
+                    if _ECR_IMAGE.match(str(container.get("image") or "")):
+                        raise EcsClientException(
+                            "Fargate requires task definition to have execution role ARN to support ECR images."
+                        )
+        return original(self, family, container_definitions, **kwargs)
+
+    EC2ContainerServiceBackend.register_task_definition = register_task_definition  # type: ignore[method-assign]
+
+
+def task_definition_container_rules() -> None:
+    """RegisterTaskDefinition applies AWS's container rules and defaults:
+
+    - container names must be unique (``ClientException: Container names must be unique within a Task Definition.``);
+    - container secrets need ``executionRoleArn`` (``When you are specifying container secrets, you must also specify
+      a value for 'executionRoleArn'.``), and so do private registry credentials (``Private repository
+      authentication requires that the task definition specify a value for executionRoleArn.``);
+    - in the awsvpc network mode a port mapping's ``hostPort`` must equal its ``containerPort`` (``When
+      networkMode=awsvpc, the host ports and container ports in port mappings must match.``); left out (awsvpc or
+      host mode), it is filled in with the ``containerPort``;
+    - a port mapping's ``protocol`` defaults to ``tcp``.
+
+    moto registers duplicate names, secrets without a role and any host port, and stores port mappings as given, so a
+    task definition described back from moto lacks the ``hostPort``/``protocol`` AWS reports.
+    """
+    original = EC2ContainerServiceBackend.register_task_definition
+
+    @functools.wraps(original)
+    def register_task_definition(
+        self: EC2ContainerServiceBackend, family: str, container_definitions: list[dict[str, Any]], **kwargs: Any
+    ) -> Any:
+        containers = copy.deepcopy(container_definitions or [])
+        names = [c.get("name") for c in containers]
+        if len(set(names)) != len(names):
+            raise EcsClientException("Container names must be unique within a Task Definition.")
+        if not kwargs.get("execution_role_arn"):
+            if any(c.get("secrets") or (c.get("logConfiguration") or {}).get("secretOptions") for c in containers):
+                raise EcsClientException(
+                    "When you are specifying container secrets, you must also specify a value for 'executionRoleArn'."
+                )
+            if any(c.get("repositoryCredentials") for c in containers):
+                raise EcsClientException(
+                    "Private repository authentication requires that the task definition specify a value for "
+                    "executionRoleArn."
+                )
+        compatibilities = kwargs.get("requires_compatibilities") or []
+        network_mode = kwargs.get("network_mode") or ("awsvpc" if "FARGATE" in compatibilities else "bridge")
+        for container in containers:
+            for mapping in container.get("portMappings") or []:
+                mapping.setdefault("protocol", "tcp")
+                port = mapping.get("containerPort")
+                if port is None:
+                    continue
+                if network_mode == "awsvpc" and mapping.get("hostPort") not in (None, port):
+                    raise EcsClientException(
+                        "When networkMode=awsvpc, the host ports and container ports in port mappings must match."
+                    )
+                if network_mode in ("awsvpc", "host") and mapping.get("hostPort") is None:
+                    mapping["hostPort"] = port
+        return original(self, family, containers, **kwargs)
+
+    EC2ContainerServiceBackend.register_task_definition = register_task_definition  # type: ignore[method-assign]
+
+
+def register_task_definition_returns_tags() -> None:
+    """RegisterTaskDefinition answers the new revision's ``tags`` next to ``taskDefinition``.
+
+    moto answers only ``taskDefinition``.
+    """
+    original = EC2ContainerServiceResponse.register_task_definition
+
+    @functools.wraps(original)
+    def register_task_definition(self: EC2ContainerServiceResponse) -> Any:
+        result = original(self)
+        if isinstance(result, ActionResult):
+            task_definition = result.result.get("taskDefinition")
+            result.result["tags"] = list(getattr(task_definition, "tags", None) or [])
+        return result
+
+    EC2ContainerServiceResponse.register_task_definition = register_task_definition  # type: ignore[method-assign]
+
+
+def describe_task_definition_latest_active() -> None:
+    """A task definition named by its family alone (DescribeTaskDefinition, and every call taking a task definition)
+    is the family's latest ACTIVE revision (API reference: "The family for the latest ACTIVE revision"); a family
+    without an ACTIVE revision is not found (``ClientException: Unable to describe task definition.``).
+
+    moto takes the highest revision whatever its status, so a deregistered (INACTIVE) revision is answered as the
+    family's current one.
+    """
+    original = EC2ContainerServiceBackend.describe_task_definition
+
+    @functools.wraps(original)
+    def describe_task_definition(self: EC2ContainerServiceBackend, task_definition_str: str) -> Any:
+        name = task_definition_str.rsplit("/", maxsplit=1)[-1]
+        if ":" in name:
+            return original(self, task_definition_str)
+        active = [r for r, d in (self.task_definitions.get(name) or {}).items() if d.status == "ACTIVE"]
+        if not active:
+            raise TaskDefinitionNotFoundException()
+        return self.task_definitions[name][max(active)]
+
+    EC2ContainerServiceBackend.describe_task_definition = describe_task_definition  # type: ignore[method-assign]
+
+
+def list_task_definitions_sorted_and_paged() -> None:
+    """ListTaskDefinitions lists by family, then revision, in the order ``sort`` asks (ASC, the default, or DESC,
+    newest first), at most ``maxResults`` (1 to 100, default 100) at a time with a ``nextToken`` for the rest.
+
+    moto ignores ``sort``, ``maxResults`` and ``nextToken``: it answers every ARN in registration order, so "the newest
+    revision first" is the oldest.
+    """
+
+    def handler(self: EC2ContainerServiceResponse) -> ActionResult:
+        status = self._get_param("status", "ACTIVE")
+        arns = self.ecs_backend.list_task_definitions(self._get_param("familyPrefix"), status)
+
+        def key(arn: str) -> tuple[str, int]:
+            family, _, revision = arn.rpartition("/")[2].rpartition(":")
+            return family, int(revision)
+
+        ordered = sorted(arns, key=key, reverse=self._get_param("sort", "ASC") == "DESC")
+        limit = self._get_param("maxResults") or _LIST_TASK_DEFINITIONS_MAX
+        if not 1 <= int(limit) <= _LIST_TASK_DEFINITIONS_MAX:
+            raise InvalidParameterException("maxResults must be between 1 and 100.")
+        token = self._get_param("nextToken")
+        start = int(token) if token and str(token).isdigit() else 0
+        page = ordered[start : start + int(limit)]
+        answer: dict[str, Any] = {"taskDefinitionArns": page}
+        if start + int(limit) < len(ordered):
+            answer["nextToken"] = str(start + int(limit))
+        return ActionResult(answer)
+
+    EC2ContainerServiceResponse.list_task_definitions = handler  # type: ignore[method-assign]

@@ -20,7 +20,13 @@ ECS_PATCHES = [
     ecs_fidelity.awsvpc_without_security_groups,
     ecs_fidelity.update_service_task_definition_arn,
     ecs_fidelity.service_deployments,
+    ecs_fidelity.fargate_task_definition_requirements,
+    ecs_fidelity.task_definition_container_rules,
+    ecs_fidelity.register_task_definition_returns_tags,
+    ecs_fidelity.describe_task_definition_latest_active,
+    ecs_fidelity.list_task_definitions_sorted_and_paged,
 ]
+EXECUTION_ROLE = "arn:aws:iam::123456789012:role/fidelity-task-execution"
 
 
 @pytest.fixture(scope="module")
@@ -234,3 +240,144 @@ def test_deployments_follow_the_service(
     assert (
         forced["deployments"][0]["rolloutStateReason"] == f"ECS deployment {forced['deployments'][0]['id']} completed."
     )
+
+
+def register(aws: Callable[..., Any], family: str, **extra: Any) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "family": family,
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "cpu": "256",
+        "memory": "512",
+        "containerDefinitions": [{"name": "app", "image": "nginx:1"}],
+    }
+    request.update(extra)
+    request = {k: v for k, v in request.items() if v is not None}
+    return aws("ecs").register_task_definition(**request)
+
+
+def refused(aws: Callable[..., Any], family: str, **extra: Any) -> str:
+    with pytest.raises(ClientError) as error:
+        register(aws, family, **extra)
+    assert error.value.response["Error"]["Code"] == "ClientException"
+    return error.value.response["Error"]["Message"]
+
+
+@pytest.mark.parametrize(
+    ("cpu", "memory"),
+    [("256", "4096"), ("512", "512"), ("1024", "9216"), ("2048", "17408"), ("8192", "18432"), ("300", "512")],
+)
+def test_fargate_refuses_cpu_memory_pairs_it_does_not_offer(aws: Callable[..., Any], cpu: str, memory: str) -> None:
+    family = f"fidelity-{uuid.uuid4().hex[:8]}"
+    assert refused(aws, family, cpu=cpu, memory=memory) == (
+        f"No Fargate configuration exists for given values: {cpu} CPU, {memory} memory. See the Amazon ECS "
+        "documentation for the valid values."
+    )
+    assert aws("ecs").list_task_definitions(familyPrefix=family)["taskDefinitionArns"] == []
+
+
+@pytest.mark.parametrize(("cpu", "memory"), [("256", "2048"), ("4096", "30720"), ("8192", "20480"), ("16384", "40960")])
+def test_fargate_accepts_the_pairs_it_offers(aws: Callable[..., Any], cpu: str, memory: str) -> None:
+    answer = register(aws, f"fidelity-{uuid.uuid4().hex[:8]}", cpu=cpu, memory=memory)["taskDefinition"]
+    assert (answer["cpu"], answer["memory"]) == (cpu, memory)
+
+
+def test_fargate_task_requirements(aws: Callable[..., Any]) -> None:
+    family = f"fidelity-{uuid.uuid4().hex[:8]}"
+    assert refused(aws, family, cpu=None) == "Fargate requires that 'cpu' be defined at the task level."
+    assert refused(aws, family, memory=None) == "Fargate requires that 'memory' be defined at the task level."
+    assert refused(aws, family, networkMode="bridge") == "Fargate only supports network mode \u2018awsvpc\u2019."
+    awslogs = {"name": "app", "image": "nginx:1", "logConfiguration": {"logDriver": "awslogs", "options": {}}}
+    assert refused(aws, family, containerDefinitions=[awslogs]) == (
+        "Fargate requires task definition to have execution role ARN to support log driver awslogs."
+    )
+    ecr = {"name": "app", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1"}
+    assert refused(aws, family, containerDefinitions=[ecr]) == (
+        "Fargate requires task definition to have execution role ARN to support ECR images."
+    )
+    assert refused(aws, family, cpu="lots") == "Invalid 'cpu' setting for task."
+    # With the execution role both are fine; vCPU and GB are converted to CPU units and MiB.
+    answer = register(
+        aws, family, containerDefinitions=[awslogs, dict(ecr, name="ecr")], executionRoleArn=EXECUTION_ROLE
+    )
+    assert answer["taskDefinition"]["revision"] == 1
+    converted = register(aws, family, cpu="0.5 vCPU", memory="1 GB")["taskDefinition"]
+    assert (converted["cpu"], converted["memory"]) == ("512", "1024")
+
+
+def test_container_rules_and_port_mapping_defaults(aws: Callable[..., Any]) -> None:
+    family = f"fidelity-{uuid.uuid4().hex[:8]}"
+    twice = [{"name": "app", "image": "nginx:1"}, {"name": "app", "image": "nginx:2"}]
+    assert (
+        refused(aws, family, containerDefinitions=twice) == "Container names must be unique within a Task Definition."
+    )
+    secret = {"name": "PASSWORD", "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-abc"}
+    with_secret = [{"name": "app", "image": "nginx:1", "secrets": [secret]}]
+    assert refused(aws, family, containerDefinitions=with_secret) == (
+        "When you are specifying container secrets, you must also specify a value for 'executionRoleArn'."
+    )
+    private = [
+        {"name": "app", "image": "nginx:1", "repositoryCredentials": {"credentialsParameter": secret["valueFrom"]}}
+    ]
+    assert refused(aws, family, containerDefinitions=private) == (
+        "Private repository authentication requires that the task definition specify a value for executionRoleArn."
+    )
+    mismatched = [{"name": "app", "image": "nginx:1", "portMappings": [{"containerPort": 8080, "hostPort": 80}]}]
+    assert refused(aws, family, containerDefinitions=mismatched) == (
+        "When networkMode=awsvpc, the host ports and container ports in port mappings must match."
+    )
+    ports = [{"containerPort": 8080}, {"containerPort": 8125, "protocol": "udp"}]
+    answer = register(aws, family, containerDefinitions=[{"name": "app", "image": "nginx:1", "portMappings": ports}])
+    described = aws("ecs").describe_task_definition(taskDefinition=answer["taskDefinition"]["taskDefinitionArn"])
+    for definition in (answer["taskDefinition"], described["taskDefinition"]):
+        assert definition["containerDefinitions"][0]["portMappings"] == [
+            {"containerPort": 8080, "hostPort": 8080, "protocol": "tcp"},
+            {"containerPort": 8125, "hostPort": 8125, "protocol": "udp"},
+        ]
+
+
+def test_register_answers_tags_and_describe_keeps_them_and_the_runtime_platform(aws: Callable[..., Any]) -> None:
+    family = f"fidelity-{uuid.uuid4().hex[:8]}"
+    platform = {"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"}
+    tags = [{"key": "Environment", "value": "dev"}]
+    answer = register(aws, family, tags=tags, runtimePlatform=platform)
+    assert answer["tags"] == tags
+    described = aws("ecs").describe_task_definition(taskDefinition=family, include=["TAGS"])
+    assert described["tags"] == tags
+    assert described["taskDefinition"]["runtimePlatform"] == platform
+    assert "tags" not in aws("ecs").describe_task_definition(taskDefinition=family)
+    assert register(aws, f"{family}-bare")["tags"] == []
+
+
+def test_family_alone_is_the_latest_active_revision(aws: Callable[..., Any]) -> None:
+    ecs = aws("ecs")
+    family = f"fidelity-{uuid.uuid4().hex[:8]}"
+    for memory in ("512", "1024", "2048"):
+        register(aws, family, memory=memory)
+    ecs.deregister_task_definition(taskDefinition=f"{family}:3")
+    latest = ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]
+    assert (latest["revision"], latest["status"], latest["memory"]) == (2, "ACTIVE", "1024")
+    assert ecs.describe_task_definition(taskDefinition=f"{family}:3")["taskDefinition"]["status"] == "INACTIVE"
+    for revision in (1, 2):
+        ecs.deregister_task_definition(taskDefinition=f"{family}:{revision}")
+    with pytest.raises(ClientError, match="Unable to describe task definition"):
+        ecs.describe_task_definition(taskDefinition=family)
+    # Revision numbers are not reused.
+    assert register(aws, family)["taskDefinition"]["revision"] == 4
+
+
+def test_list_task_definitions_sorted_and_paged(aws: Callable[..., Any]) -> None:
+    ecs = aws("ecs")
+    family = f"fidelity-{uuid.uuid4().hex[:8]}"
+    arns = [register(aws, family)["taskDefinition"]["taskDefinitionArn"] for _ in range(3)]
+    assert ecs.list_task_definitions(familyPrefix=family)["taskDefinitionArns"] == arns
+    assert ecs.list_task_definitions(familyPrefix=family, sort="DESC")["taskDefinitionArns"] == arns[::-1]
+    first = ecs.list_task_definitions(familyPrefix=family, sort="DESC", maxResults=1)
+    assert first["taskDefinitionArns"] == [arns[2]] and first["nextToken"]
+    paged = ecs.get_paginator("list_task_definitions").paginate(
+        familyPrefix=family, sort="DESC", PaginationConfig={"PageSize": 2}
+    )
+    pages = [page["taskDefinitionArns"] for page in paged]
+    assert pages == [[arns[2], arns[1]], [arns[0]]]
+    ecs.deregister_task_definition(taskDefinition=arns[1])
+    assert ecs.list_task_definitions(familyPrefix=family, status="INACTIVE")["taskDefinitionArns"] == [arns[1]]
