@@ -72,7 +72,7 @@ class EmulatorClient:
         self._request("DELETE", "/_payments/calls")
 
     def reset(self) -> None:
-        """Reset all moto state (every service, every region) and clear the call record.
+        """Reset all moto state (every service, every region), the failing images and the call record.
 
         Fault settings are configuration, not state: they stay as they are (see :meth:`clear_faults`).
         """
@@ -103,6 +103,23 @@ class EmulatorClient:
     def clear_faults(self) -> dict[str, Any]:
         """Turn fault injection off (the counts stay readable until the next :meth:`set_faults`)."""
         return self._request("DELETE", "/_payments/faults")
+
+    def failing_images(self) -> list[str]:
+        """The images whose ECS tasks fail to start (see :meth:`set_failing_images`)."""
+        return list(self._request("GET", "/_payments/ecs/failing-images")["images"])
+
+    def set_failing_images(self, images: Sequence[str]) -> list[str]:
+        """From now on, tasks whose essential containers run one of ``images`` (exact image strings, as the task
+        definitions name them) never start: new ECS deployments of them fail (the circuit breaker fails or rolls them
+        back). Replaces the list; returns it. Raises :class:`EmulatorError` naming a bad value if refused.
+        """
+        # A lone string is sent as it is, so that the server refuses it instead of taking each character as an image.
+        body = {"images": images if isinstance(images, str) else list(images)}
+        return list(self._request("PUT", "/_payments/ecs/failing-images", body=body)["images"])
+
+    def clear_failing_images(self) -> list[str]:
+        """Every image starts again (what :meth:`reset` does too); returns the empty list."""
+        return list(self._request("DELETE", "/_payments/ecs/failing-images")["images"])
 
 
 def _error_text(error: urllib.error.HTTPError) -> str:

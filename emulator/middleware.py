@@ -1,4 +1,7 @@
-"""WSGI middleware in front of moto: the ``/_payments/*`` control endpoints, fault injection and the call recorder."""
+"""WSGI middleware in front of moto: the ``/_payments/*`` control endpoints, fault injection and the call recorder.
+
+Imported by the server process only (it imports moto through the ECS fidelity module's failing-images setting).
+"""
 
 from __future__ import annotations
 
@@ -16,19 +19,27 @@ from emulator.faults import FaultSettings
 from emulator.faults import canonical_services
 from emulator.faults import drain
 from emulator.faults import fault_answer
+from emulator.fidelity.ecs import FailingImagesError
+from emulator.fidelity.ecs import clear_failing_images
+from emulator.fidelity.ecs import get_failing_images
+from emulator.fidelity.ecs import parse_failing_images
+from emulator.fidelity.ecs import set_failing_images
 from emulator.operations import identify
 from emulator.recorder import CallRecorder
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 CONTROL_PREFIX = "/_payments/"
 UNRECORDED_PREFIXES = (CONTROL_PREFIX, "/moto-api")
-CONTROL_PATHS = ("/_payments/health", "/_payments/calls", "/_payments/faults")
+FAILING_IMAGES_PATH = "/_payments/ecs/failing-images"
+CONTROL_PATHS = ("/_payments/health", "/_payments/calls", "/_payments/faults", FAILING_IMAGES_PATH)
+MOTO_RESET_PATH = "/moto-api/reset"
 MAX_CONTROL_BODY = 64 * 1024
 
 
 class PaymentsMiddleware:
-    """Serves ``GET /_payments/health``, ``GET|DELETE /_payments/calls``, ``GET|PUT|DELETE /_payments/faults``;
-    injects the configured faults into AWS API calls and records every AWS API call (faulted ones too).
+    """Serves ``GET /_payments/health``, ``GET|DELETE /_payments/calls``, ``GET|PUT|DELETE /_payments/faults`` and
+    ``GET|PUT|DELETE /_payments/ecs/failing-images``; injects the configured faults into AWS API calls and records
+    every AWS API call (faulted ones too). moto's reset (``POST /moto-api/reset``) clears the failing images too.
     """
 
     def __init__(
@@ -50,6 +61,9 @@ class PaymentsMiddleware:
         if path.startswith(CONTROL_PREFIX):
             return self._control(environ, start_response)
         if path.startswith(UNRECORDED_PREFIXES):
+            if path.rstrip("/") == MOTO_RESET_PATH and environ.get("REQUEST_METHOD") == "POST":
+                # The images that fail to start are state of the account's images, not configuration: reset them.
+                clear_failing_images()
             return self.app(environ, start_response)
 
         form = _read_form(environ)
@@ -89,6 +103,9 @@ class PaymentsMiddleware:
             ("/_payments/faults", "GET"): self._faults,
             ("/_payments/faults", "PUT"): self._faults,
             ("/_payments/faults", "DELETE"): self._faults,
+            (FAILING_IMAGES_PATH, "GET"): self._failing_images,
+            (FAILING_IMAGES_PATH, "PUT"): self._failing_images,
+            (FAILING_IMAGES_PATH, "DELETE"): self._failing_images,
         }
         handler = routes.get((path, method))
         if handler is not None:
@@ -141,6 +158,25 @@ class PaymentsMiddleware:
         except FaultConfigError as error:
             return _json(start_response, {"error": str(error)}, "400 Bad Request")
         return _json(start_response, self.faults.configure(settings))
+
+    def _failing_images(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """``GET`` the images whose ECS tasks fail to start, ``PUT`` a new list (``{"images": [...]}``), ``DELETE``
+        to clear it; every answer is ``{"images": [...]}``."""
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method == "GET":
+            return _json(start_response, {"images": get_failing_images()})
+        if method == "DELETE":
+            return _json(start_response, {"images": clear_failing_images()})
+        try:
+            body = _read_body(environ)
+            data = json.loads(body) if body.strip() else None
+        except (ValueError, UnicodeDecodeError) as error:
+            return _json(start_response, {"error": f"the body is not JSON: {error}"}, "400 Bad Request")
+        try:
+            images = parse_failing_images(data)
+        except FailingImagesError as error:
+            return _json(start_response, {"error": str(error)}, "400 Bad Request")
+        return _json(start_response, {"images": set_failing_images(images)})
 
 
 def _read_form(environ: dict[str, Any]) -> dict[str, list[str]]:

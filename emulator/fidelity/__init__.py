@@ -59,6 +59,7 @@ PATCHES: list[Callable[[], None]] = [
     ecs.awsvpc_without_security_groups,
     ecs.update_service_task_definition_arn,
     ecs.service_deployments,
+    ecs.failing_images,
     ecs.fargate_task_definition_requirements,
     ecs.task_definition_container_rules,
     ecs.register_task_definition_returns_tags,

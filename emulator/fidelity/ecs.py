@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import math
 import os
 import re
 import threading
@@ -263,6 +264,22 @@ def _new_deployment(service: Service) -> dict[str, Any]:
     return deployment
 
 
+def _remember_completed(service: Service) -> None:
+    """Keep the service's PRIMARY deployment, when COMPLETED, as the target of a circuit-breaker rollback, with what a
+    deployment record does not show of the service revision (load balancers, service registries)."""
+    primary = service.deployments[0] if service.deployments else None
+    if primary is not None and primary.get("status") == "PRIMARY" and primary.get("rolloutState") == "COMPLETED":
+        setattr(
+            service,
+            _COMPLETED_ATTR,
+            {
+                "deployment": copy.deepcopy(primary),
+                "load_balancers": copy.deepcopy(service.load_balancers),
+                "service_registries": copy.deepcopy(service.service_registries),
+            },
+        )
+
+
 def service_deployments() -> None:
     """A service's deployments follow its changes, and its tasks start at once (moto has no latency):
 
@@ -271,6 +288,8 @@ def service_deployments() -> None:
       service registries or capacity provider strategy, or sets ``forceNewDeployment``, starts a new PRIMARY
       deployment (new id, the new task definition and network configuration), which replaces the old one at once;
     - a changed ``desiredCount`` is the PRIMARY deployment's desired count too.
+
+    Tasks of an image set with ``PUT /_payments/ecs/failing-images`` never start: see :func:`failing_images`.
 
     moto leaves a new service at ``runningCount`` 0 with its deployment ``IN_PROGRESS`` for ever (unless
     ``MOTO_ECS_SERVICE_RUNNING`` is set), keeps the first deployment through every UpdateService (old task definition,
@@ -283,18 +302,23 @@ def service_deployments() -> None:
     @functools.wraps(original_init)
     def __init__(self: Service, *args: Any, **kwargs: Any) -> None:
         original_init(self, *args, **kwargs)
+        setattr(self, _CREATED_ATTR, True)
         if _steady() and self.deployments:
             self.running_count, self.pending_count = self.desired_count, 0
             deployment = self.deployments[0]
             deployment.update(runningCount=self.desired_count, pendingCount=0)
             _rollout(deployment)
+            _remember_completed(self)
 
     @functools.wraps(original_update)
     def update_service(self: EC2ContainerServiceBackend, service_properties: dict[str, Any]) -> Any:
         service = self._get_service(
             service_properties.get("cluster", "default"), str(service_properties.get("service")).split("/")[-1]
         )
+        service.__dict__.pop(_ANSWER_ATTR, None)
         before = {field: copy.deepcopy(getattr(service, field, None)) for field in _DEPLOYMENT_FIELDS}
+        # A copy: moto renews the id of deployments[0] in place for forceNewDeployment.
+        previous = copy.deepcopy(service.deployments)
         force = bool(service_properties.get("force_new_deployment"))
         desired = service_properties.get("desired_count")
         result = original_update(self, service_properties)
@@ -304,20 +328,320 @@ def service_deployments() -> None:
             service.running_count, service.pending_count = service.desired_count, 0
         changed = any(getattr(service, field, None) != before[field] for field in _DEPLOYMENT_FIELDS)
         if force or changed or not service.deployments:
-            service.deployments = [_new_deployment(service)]
+            deployment = _new_deployment(service)
+            if _steady() and service.desired_count > 0 and _failing_images_of(self, deployment["taskDefinition"]):
+                setattr(service, _ANSWER_ATTR, _fail_deployment(service, deployment, previous))
+            else:
+                service.deployments = [deployment]
+                setattr(service, _FAILING_ATTR, None)
         elif desired is not None:
             primary = service.deployments[0]
-            primary.update(
-                desiredCount=service.desired_count,
-                runningCount=service.running_count,
-                pendingCount=service.pending_count,
-                updatedAt=utcnow(),
-            )
-            _rollout(primary)
+            if getattr(service, _FAILING_ATTR, None) == primary.get("id"):
+                # Its tasks still cannot start: only the number it is asked for changes.
+                primary.update(desiredCount=service.desired_count, updatedAt=utcnow())
+                _count_tasks(service)
+            else:
+                primary.update(
+                    desiredCount=service.desired_count,
+                    runningCount=service.running_count,
+                    pendingCount=service.pending_count,
+                    updatedAt=utcnow(),
+                )
+                _rollout(primary)
+        _remember_completed(service)
         return result
 
     Service.__init__ = __init__  # type: ignore[method-assign]
     EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
+
+
+# ---------------------------------------------------------------------------------------------
+# Failing images: a test control (GET|PUT|DELETE /_payments/ecs/failing-images)
+# ---------------------------------------------------------------------------------------------
+# The emulator runs no containers, so it cannot see an image crash at start; tests name such images instead.
+# AWS's texts and behaviour below come from AWS documentation and from real ECS output quoted in public issues and
+# write-ups (found with the search tool; nothing here is copied code):
+# - rolloutStateReason "ECS deployment circuit breaker: tasks failed to start.": aws/containers-roadmap issue #1488
+#   ("ECS Circuit Breaker doesn't rollback"); the README of the @wanews/pulumi-wait-for-ecs-deploy package shows
+#   DescribeServices during a rollback (failed deployment ACTIVE/FAILED, the rollback PRIMARY) and after it (only the
+#   deployment rolled back to, PRIMARY, "ECS deployment ecs-svc/<its old id> completed.").
+# - service events, from a real `aws ecs describe-services` event list in a public write-up, newest first:
+#   "(service S) has reached a steady state.", "(service S) (deployment ecs-svc/<old>) deployment completed.", task
+#   start/stop events, "(service S) rolling back to deployment ecs-svc/<old>.", "(service S) (deployment
+#   ecs-svc/<new>) deployment failed: tasks failed to start." (the last two 1 ms apart; the deployment that completes
+#   has the id rolled back to). The ECS CLI v2 sample app README shows the same "deployment failed" event through
+#   copilot; aws-actions/amazon-ecs-deploy-task-definition PR #860 detects a rollback by the deployment being gone.
+# - "(service S) is unable to consistently start tasks successfully. For more information, see the Troubleshooting
+#   section of the Amazon ECS Developer Guide.": a real event quoted in a New Relic infrastructure agent write-up;
+#   SERVICE_TASK_START_IMPAIRED in the developer guide ("Amazon ECS service action events").
+# - failure threshold: "a minimum threshold of 3 and a maximum threshold of 200 ... 0.5 * desired task count" (API
+#   reference, ServiceDeploymentCircuitBreaker); "The rollback method requires a previous deployment in COMPLETED
+#   state" (developer guide, "Amazon ECS deployment failure detection"); without the breaker ECS keeps launching
+#   failing tasks indefinitely; "A maximum of 100 of the latest events are displayed" (API reference, Service.events).
+CIRCUIT_BREAKER_REASON = "ECS deployment circuit breaker: tasks failed to start."
+TASK_START_IMPAIRED = (
+    "is unable to consistently start tasks successfully. For more information, see the Troubleshooting section of "
+    "the Amazon ECS Developer Guide."
+)
+CIRCUIT_BREAKER_THRESHOLD = (3, 200)
+MAX_SERVICE_EVENTS = 100  # DescribeServices shows the 100 most recent events
+_CREATED_ATTR = "_fidelity_created"  # set by Service.__init__, taken by the CreateService answer
+_ANSWER_ATTR = "_fidelity_answer"  # the service as the UpdateService that started a failing deployment answers it
+_FAILING_ATTR = "_fidelity_failing_deployment"  # id of the PRIMARY deployment whose tasks cannot start
+_COMPLETED_ATTR = "_fidelity_last_completed"  # the rollback target: last COMPLETED deployment and its revision
+_REVISION_FIELDS = (*_DEPLOYMENT_FIELDS, "launch_type")
+_failing: tuple[str, ...] = ()
+
+
+class FailingImagesError(ValueError):
+    """The failing-images setting is not valid; the message says what is wrong."""
+
+
+def parse_failing_images(data: Any) -> tuple[str, ...]:
+    """The images of the JSON body of ``PUT /_payments/ecs/failing-images`` (``{"images": [...]}``), duplicates
+    dropped; FailingImagesError naming what is wrong."""
+    if not isinstance(data, dict):
+        raise FailingImagesError(f'the body must be a JSON object {{"images": ["<image>", ...]}}, got {data!r}')
+    unknown = sorted(set(data) - {"images"})
+    if unknown:
+        raise FailingImagesError(f"unknown field(s) {', '.join(map(repr, unknown))}; known: images")
+    if "images" not in data:
+        raise FailingImagesError('"images" is missing: the list of images whose tasks fail to start ([] for none)')
+    images = data["images"]
+    if not isinstance(images, list):
+        raise FailingImagesError(f"images must be a list of image names, got {images!r}")
+    for index, image in enumerate(images):
+        if not isinstance(image, str) or not image.strip():
+            raise FailingImagesError(
+                f"images[{index}] must be a non-empty string (an image as task definitions name it), got {image!r}"
+            )
+    return tuple(dict.fromkeys(images))
+
+
+def get_failing_images() -> list[str]:
+    """The images whose tasks fail to start."""
+    return list(_failing)
+
+
+def set_failing_images(images: list[str] | tuple[str, ...]) -> list[str]:
+    """Tasks of these images (exact strings, as task definitions name them) fail to start from now on; replaces the
+    list. Deployments already made are not changed."""
+    global _failing  # noqa: PLW0603 - one process-wide setting, like the fault settings
+    _failing = parse_failing_images({"images": list(images)})
+    return get_failing_images()
+
+
+def clear_failing_images() -> list[str]:
+    """Every image starts again (new deployments complete); what ``reset`` does too."""
+    global _failing  # noqa: PLW0603
+    _failing = ()
+    return []
+
+
+def _failing_images_of(backend: EC2ContainerServiceBackend, task_definition: str | None) -> list[str]:
+    """The failing images that the essential containers of ``task_definition`` run ([] when its tasks start)."""
+    failing = _failing
+    if not failing or not task_definition:
+        return []
+    try:
+        definition = backend.describe_task_definition(task_definition)
+    except TaskDefinitionNotFoundException:
+        return []
+    return [
+        str(container.get("image"))
+        for container in definition.container_definitions
+        if container.get("essential", True) is not False and container.get("image") in failing
+    ]
+
+
+def _add_event(service: Service, message: str, when: Any) -> None:
+    """A service event, newest first as DescribeServices lists them."""
+    service.events.insert(0, {"id": str(mock_random.uuid4()), "createdAt": when, "message": message})
+    del service.events[MAX_SERVICE_EVENTS:]
+
+
+def _count_tasks(service: Service) -> None:
+    service.running_count = sum(d.get("runningCount") or 0 for d in service.deployments)
+    service.pending_count = 0
+
+
+def _trip(service: Service, deployment: dict[str, Any]) -> None:
+    """The circuit breaker fails ``deployment``: its failed tasks reached the threshold."""
+    low, high = CIRCUIT_BREAKER_THRESHOLD
+    deployment.update(
+        pendingCount=0,
+        failedTasks=min(high, max(low, math.ceil(service.desired_count / 2))),
+        rolloutState="FAILED",
+        rolloutStateReason=CIRCUIT_BREAKER_REASON,
+        updatedAt=utcnow(),
+    )
+    _add_event(
+        service,
+        f"(service {service.name}) (deployment {deployment['id']}) deployment failed: tasks failed to start.",
+        deployment["updatedAt"],
+    )
+
+
+def _fail_deployment(service: Service, deployment: dict[str, Any], previous: list[dict[str, Any]]) -> dict[str, Any]:
+    """``deployment`` (new, PRIMARY) runs tasks that fail to start; ``previous`` are the deployments it replaces.
+
+    Sets the service as it ends up and returns what the call that started the deployment answers: the deployment
+    started (IN_PROGRESS, no task running yet) next to the older ones (ACTIVE, their tasks still running).
+    """
+    deployment.update(
+        runningCount=0,
+        pendingCount=0,
+        failedTasks=0,
+        rolloutState="IN_PROGRESS",
+        rolloutStateReason=f"ECS deployment {deployment['id']} in progress.",
+    )
+    older = [dict(d, status="ACTIVE") for d in copy.deepcopy(previous) if d.get("runningCount")]
+    answer: dict[str, Any] = {
+        field: copy.deepcopy(getattr(service, field, None)) for field in _REVISION_FIELDS if hasattr(service, field)
+    }
+    answer.update(
+        deployments=copy.deepcopy([deployment, *older]),
+        running_count=sum(d["runningCount"] for d in older),
+        pending_count=0,
+        events=list(service.events),
+    )
+    configuration = getattr(service, "deployment_configuration", None) or {}
+    # The older tasks keep running, except those ECS may stop down to minimumHealthyPercent of the desired count
+    # (rounded up) to make room for the new ones, which never come.
+    minimum = configuration.get("minimumHealthyPercent")
+    keep = math.ceil(service.desired_count * int(100 if minimum is None else minimum) / 100)
+    for old in older:
+        old["runningCount"] = min(old["runningCount"], keep)
+        old.update(desiredCount=old["runningCount"], pendingCount=0, updatedAt=utcnow())
+        keep -= old["runningCount"]
+    older = [old for old in older if old["runningCount"]]
+
+    breaker = configuration.get("deploymentCircuitBreaker") or {}
+    target = getattr(service, _COMPLETED_ATTR, None)
+    if target is not None and target["deployment"]["id"] == deployment["id"]:
+        target = None
+    if not breaker.get("enable"):
+        # Without the circuit breaker ECS goes on trying (and backs off): the deployment never ends.
+        deployment.update(failedTasks=service.desired_count, updatedAt=utcnow())
+        _add_event(service, f"(service {service.name}) {TASK_START_IMPAIRED}", deployment["updatedAt"])
+        service.deployments = [deployment, *older]
+        setattr(service, _FAILING_ATTR, deployment["id"])
+    elif breaker.get("rollback") and target is not None:
+        _trip(service, deployment)
+        service.deployments = _roll_back(service, target, older)
+    else:
+        _trip(service, deployment)
+        service.deployments = [deployment, *older]
+        setattr(service, _FAILING_ATTR, deployment["id"])
+    _count_tasks(service)
+    return answer
+
+
+def _roll_back(service: Service, target: dict[str, Any], older: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The circuit breaker rolls the service back to its last COMPLETED deployment: that deployment (same id, its task
+    definition, network configuration and the rest of its revision) is PRIMARY again, with its tasks still running,
+    and starts the missing ones; it completes, and the failed deployment and any other older one are drained and gone,
+    as DescribeServices shows once a rollback has completed. The deployments."""
+    revived = copy.deepcopy(target["deployment"])
+    now = utcnow()
+    _add_event(service, f"(service {service.name}) rolling back to deployment {revived['id']}.", now)
+    same = next((old for old in older if old["id"] == revived["id"]), None)
+    older = [old for old in older if old is not same]
+    revived.update(
+        status="PRIMARY",
+        desiredCount=service.desired_count,
+        runningCount=same["runningCount"] if same else 0,
+        pendingCount=0,
+        failedTasks=0,
+        createdAt=now,
+        updatedAt=now,
+    )
+    service.task_definition = revived.get("taskDefinition")
+    service.network_configuration = copy.deepcopy(revived.get("networkConfiguration")) or {}
+    service.platform_version = revived.get("platformVersion")
+    service.launch_type = revived.get("launchType")
+    if revived.get("capacityProviderStrategy") or hasattr(service, "capacity_provider_strategy"):
+        service.capacity_provider_strategy = copy.deepcopy(revived.get("capacityProviderStrategy"))
+    service.load_balancers = copy.deepcopy(target["load_balancers"])
+    service.service_registries = copy.deepcopy(target["service_registries"])
+    if revived["runningCount"] < service.desired_count and _failing_images_of(
+        service._backend, revived.get("taskDefinition")
+    ):
+        # The tasks it must start fail to start now too: the rollback fails as well (no rollback of a rollback).
+        _trip(service, revived)
+        setattr(service, _FAILING_ATTR, revived["id"])
+        return [revived, *older]
+    revived["runningCount"] = service.desired_count
+    _rollout(revived)
+    _add_event(service, f"(service {service.name}) (deployment {revived['id']}) deployment completed.", now)
+    _add_event(service, f"(service {service.name}) has reached a steady state.", now)
+    setattr(service, _FAILING_ATTR, None)
+    return [revived]
+
+
+def _answer_view(service: Service, answer: dict[str, Any]) -> Service:
+    """A copy of ``service`` with the attributes of ``answer``, to serialize; the stored service is unchanged."""
+    view = object.__new__(type(service))
+    view.__dict__.update(service.__dict__)
+    view.__dict__.update(answer)
+    return view
+
+
+def failing_images() -> None:
+    """Tasks of an image set with ``PUT /_payments/ecs/failing-images`` (an essential container's exact ``image``)
+    never start, so a deployment of such a task definition (CreateService, or an UpdateService that starts a new
+    deployment; ``desiredCount`` above 0) fails as AWS reports a deployment whose tasks crash at start:
+
+    - the call answers the deployment as started: PRIMARY, ``IN_PROGRESS``, no task running, the older deployments
+      ACTIVE with their tasks;
+    - then (at once, no latency) with the circuit breaker on, the deployment is ``FAILED`` ("ECS deployment circuit
+      breaker: tasks failed to start.", ``failedTasks`` the breaker's threshold: half the desired count, 3 to 200),
+      with the event "(service S) (deployment ecs-svc/N) deployment failed: tasks failed to start.";
+    - with ``rollback`` and a deployment that COMPLETED before: "(service S) rolling back to deployment
+      ecs-svc/M.", that deployment is PRIMARY again (same id, its task definition, network configuration, platform
+      version, launch type or strategy, load balancers, service registries) and completes ("... deployment
+      completed.", "... has reached a steady state."); the service's task definition is the old one; the failed
+      deployment is gone from ``deployments``, as once a rollback has completed on AWS;
+    - without rollback, or with nothing to roll back to (the first deployment): the deployment stays PRIMARY and
+      FAILED with 0 tasks; the older deployment stays ACTIVE with its tasks (down to ``minimumHealthyPercent`` of the
+      desired count), so ``runningCount`` is 0 for a new service, or with ``minimumHealthyPercent`` 0;
+    - without the circuit breaker ECS keeps trying: the deployment stays ``IN_PROGRESS`` for ever (``failedTasks``
+      the desired count) with "(service S) is unable to consistently start tasks successfully. ...".
+
+    A later deployment of images that start completes as usual. Off when ``MOTO_ECS_SERVICE_RUNNING`` is set.
+    """
+    original_create = EC2ContainerServiceResponse.create_service
+    original_update = EC2ContainerServiceResponse.update_service
+
+    @functools.wraps(original_create)
+    def create_service(self: EC2ContainerServiceResponse) -> Any:
+        result = original_create(self)
+        service = result.result.get("service") if isinstance(result, ActionResult) else None
+        # Only a service this call made (a repeated client token answers the existing one as it is).
+        if not isinstance(service, Service) or not service.__dict__.pop(_CREATED_ATTR, False):
+            return result
+        if (
+            _steady()
+            and service.deployments
+            and service.deployment_controller.get("type", "ECS") == "ECS"
+            and service.desired_count > 0
+            and _failing_images_of(self.ecs_backend, service.deployments[0].get("taskDefinition"))
+        ):
+            service.__dict__.pop(_COMPLETED_ATTR, None)
+            answer = _fail_deployment(service, service.deployments[0], previous=[])
+            return ActionResult({"service": _answer_view(service, answer)})
+        _remember_completed(service)  # as the settings of CreateService left it
+        return result
+
+    @functools.wraps(original_update)
+    def update_service(self: EC2ContainerServiceResponse) -> Any:
+        result = original_update(self)
+        service = result.result.get("service") if isinstance(result, ActionResult) else None
+        answer = service.__dict__.pop(_ANSWER_ATTR, None) if isinstance(service, Service) else None
+        return ActionResult({"service": _answer_view(service, answer)}) if answer else result
+
+    EC2ContainerServiceResponse.create_service = create_service  # type: ignore[method-assign]
+    EC2ContainerServiceResponse.update_service = update_service  # type: ignore[method-assign]
 
 
 # ---------------------------------------------------------------------------------------------
