@@ -892,7 +892,9 @@ def deployment_failure(service, deployment_id):
             + now
             + (" (the deployment circuit breaker rolled it back)" if rollback_events else "")
         )
-    if rollback_events:
+    # Without a deployment of this run to follow, rollback events are history (a rollback a past run
+    # already reported), not a failure of this run.
+    if rollback_events and deployment_id:
         return f"ECS reported a rollback: {rollback_events[0].get('message')}"
     return None
 
@@ -919,6 +921,12 @@ def wait_for_deployment(client, cluster, name, deployment_id, timeout):
     deadline = time.monotonic() + timeout
     while True:
         service = describe_service(client, cluster, name)
+        if deployment_id is None and service is not None:
+            # Nothing deployed by this run: follow a deployment still in progress (e.g. one a killed run
+            # started), so that its rollback is reported; a completed one is simply the steady state.
+            primary = primary_deployment(service) or {}
+            if primary.get("rolloutState") == "IN_PROGRESS":
+                deployment_id = primary.get("id")
         if service is None or service.get("status") != "ACTIVE":
             raise ECSDeploymentError(
                 f"ECS service {name!r} in cluster {cluster!r} disappeared while waiting for its deployment "

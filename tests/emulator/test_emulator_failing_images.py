@@ -354,6 +354,20 @@ def test_wait_for_deployment_reports_the_rollback(
     assert failed.value.service["taskDefinition"] == setup["arns"][0]
 
 
+def test_a_later_wait_without_a_deployment_of_its_own_is_not_failed_by_the_past_rollback(
+    emu: RunningEmulator, aws: Callable[..., Any], setup: dict[str, Any]
+) -> None:
+    """The next run changes nothing and waits on no deployment: the rollback an earlier run reported is history."""
+    create(aws, setup, 1)
+    emu.client.set_failing_images([setup["images"][1]])
+    ecs_utils.update_service(aws("ecs"), cluster=setup["cluster"], service="api", taskDefinition=setup["arns"][1])
+
+    service = ecs_utils.wait_for_deployment(aws("ecs"), setup["cluster"], "api", None, timeout=30)
+
+    assert service["taskDefinition"] == setup["arns"][0]
+    assert any("rolling back to deployment" in e["message"] for e in service["events"])
+
+
 def test_wait_for_deployment_reports_the_failed_deployment(
     emu: RunningEmulator, aws: Callable[..., Any], setup: dict[str, Any]
 ) -> None:
