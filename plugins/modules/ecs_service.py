@@ -614,7 +614,8 @@ def ensure_present(client, module, service):
     if params["force_new_deployment"]:
         request["forceNewDeployment"] = True
 
-    deployment_id = (primary_deployment(service) or {}).get("id")
+    # None: this run started no deployment; the wait then follows one still in progress, if any.
+    deployment_id = None
     if request:
         result["changed"] = True
         if not module.check_mode:
