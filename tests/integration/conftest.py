@@ -45,30 +45,20 @@ class PlaybookRun:
         return "\n".join(found) or self.stderr
 
     def changed_tasks(self):
+        """Names of the changed tasks, without their role prefix ("payments.infra.<role> : ")."""
         names = []
         for play in self.output.get("plays", []):
             for task in play.get("tasks", []):
                 if any(r.get("changed") for r in task.get("hosts", {}).values()):
-                    names.append(task["task"]["name"])
+                    names.append(task["task"]["name"].split(" : ", 1)[-1])
         return names
 
 
-@pytest.fixture(scope="session")
-def emulator():
-    with running_emulator() as emu:
-        yield emu
+ENVIRONMENTS = ["dev", "staging", "prod"]
 
 
-@pytest.fixture
-def clean_emulator(emulator):
-    """An emulator with no resources and an empty call record."""
-    emulator.client.reset()
-    return emulator
-
-
-@pytest.fixture(scope="session")
-def ansible(emulator):
-    """ansible(playbook, envs, extra_vars=None, check=False, diff=False, forks=None) -> PlaybookRun.
+def make_runner(emu):
+    """runner(playbook, envs, extra_vars=None, check=False, diff=False, forks=None) -> PlaybookRun on ``emu``.
 
     envs: one environment name, or a list of them run together in one ansible-playbook call.
     """
@@ -78,8 +68,7 @@ def ansible(emulator):
         cmd = [str(BIN / "ansible-playbook"), playbook]
         for env_name in envs:
             cmd += ["-i", f"inventories/{env_name}"]
-        if forks:
-            cmd += ["--forks", str(forks)]
+        cmd += ["--forks", str(forks or len(envs))]
         if extra_vars:
             cmd += ["-e", json.dumps(extra_vars)]
         if check:
@@ -88,7 +77,7 @@ def ansible(emulator):
             cmd.append("--diff")
         env = {
             **os.environ,
-            **emulator.env(),
+            **emu.env(),
             "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
             "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json",
             "ANSIBLE_CALLBACK_RESULT_FORMAT": "json",
@@ -107,17 +96,99 @@ def ansible(emulator):
     return _run
 
 
-@pytest.fixture(scope="session")
-def aws(emulator):
-    """aws(service) -> a boto3 client on the emulator."""
+def make_clients(emu):
+    """clients(service) -> a boto3 client on ``emu``."""
 
     def _client(service, region="us-east-1"):
         return boto3.client(
             service,
             region_name=region,
-            endpoint_url=emulator.endpoint,
+            endpoint_url=emu.endpoint,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
 
     return _client
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    """The emulator holding the three provisioned environments (see ``provisioned``)."""
+    with running_emulator() as emu:
+        yield emu
+
+
+@pytest.fixture(scope="session")
+def scratch_emulator():
+    """A second emulator for tests that need an empty account; the provisioned one is left alone."""
+    with running_emulator() as emu:
+        yield emu
+
+
+@pytest.fixture
+def clean_emulator(scratch_emulator):
+    """An empty emulator with an empty call record. ``ansible`` and ``aws`` of the same test talk to it."""
+    scratch_emulator.client.reset()
+    return scratch_emulator
+
+
+def _target(request):
+    name = "scratch_emulator" if "clean_emulator" in request.fixturenames else "emulator"
+    return request.getfixturevalue(name)
+
+
+@pytest.fixture
+def ansible(request):
+    """ansible(playbook, envs, extra_vars=None, check=False, diff=False, forks=None) -> PlaybookRun.
+
+    Runs against the provisioned emulator, or against the empty one when the test uses ``clean_emulator``.
+    """
+    return make_runner(_target(request))
+
+
+@pytest.fixture
+def aws(request):
+    """aws(service) -> a boto3 client on the same emulator as ``ansible``."""
+    return make_clients(_target(request))
+
+
+@dataclass
+class Provisioned:
+    first: PlaybookRun  # dev, staging and prod provisioned together from nothing
+    second: PlaybookRun  # the same run again
+    seq_before_first: int  # the call record before the first run
+    seq_before_second: int  # the call record before the second run
+    seq_after_second: int  # the call record after it
+
+
+@pytest.fixture(scope="session")
+def provisioned(emulator):
+    """dev, staging and prod provisioned together by one site.yml run (one fork each), then run again.
+
+    Session-wide: the read-back tests of every tier share it. Tests that change an environment put it
+    back as it was before they end, so that the tests after them read the environments as provisioned.
+    """
+    run = make_runner(emulator)
+    emulator.client.reset()
+    seq_first = emulator.client.last_seq()
+    first = run("site.yml", ENVIRONMENTS)
+    assert first.rc == 0, first.messages()
+    seq = emulator.client.last_seq()
+    second = run("site.yml", ENVIRONMENTS)
+    assert second.rc == 0, second.messages()
+    return Provisioned(first, second, seq_first, seq, emulator.client.last_seq())
+
+
+def _outputs_of(run, host):
+    for play in run.output.get("plays", []):
+        for task in play.get("tasks", []):
+            result = task.get("hosts", {}).get(host)
+            if result and "payments_outputs" in result:
+                return result["payments_outputs"]
+    raise AssertionError(f"no payments_outputs printed for {host}")
+
+
+@pytest.fixture(scope="session")
+def outputs_of():
+    """outputs_of(run, host) -> the payments_outputs the run printed for one host (payments-<env>)."""
+    return _outputs_of

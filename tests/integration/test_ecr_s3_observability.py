@@ -1,5 +1,5 @@
 """The shared ECR repository, the transaction-log buckets and observability, through site.yml:
-dev and staging provisioned together (forks=2), read back from the emulator."""
+dev, staging and prod provisioned together (one fork each), read back from the emulator."""
 
 import json
 
@@ -11,32 +11,19 @@ ACCOUNT = "123456789012"
 LIFECYCLE_DAYS = {"dev": (30, 90, 365, 30), "staging": (60, 180, 730, 90)}
 
 
-@pytest.fixture(scope="module")
-def together(emulator, ansible):
-    """dev and staging in one run, two forks: both reach the shared repository at once."""
-    emulator.client.reset()
-    seq = emulator.client.last_seq()
-    first = ansible("site.yml", ["dev", "staging"], forks=2)
-    assert first.rc == 0, first.messages()
-    creates = [c for c in emulator.client.calls(since=seq) if c["operation"] == "CreateRepository"]
-    seq_second = emulator.client.last_seq()
-    second = ansible("site.yml", ["dev", "staging"], forks=2)
-    return {"first": first, "second": second, "creates": creates, "seq_second": seq_second}
-
-
-def test_one_shared_repository_whoever_runs_first(together, aws):
+def test_one_shared_repository_whoever_runs_first(provisioned, emulator, aws):
+    """Three environments in one run, one fork each: they reach the shared repository at once."""
     repos = aws("ecr").describe_repositories()["repositories"]
     assert [r["repositoryName"] for r in repos] == ["payment-api"]
-    assert together["creates"], "the first run must have created the repository"
+    creates = [
+        c
+        for c in emulator.client.calls(since=provisioned.seq_before_first)
+        if c["operation"] == "CreateRepository" and c["seq"] <= provisioned.seq_before_second
+    ]
+    assert creates, "the first run must have created the repository"
 
 
-def test_second_run_changes_nothing(together, emulator):
-    assert together["second"].rc == 0
-    assert together["second"].changed == 0, together["second"].changed_tasks()
-    assert emulator.client.mutating_calls(since=together["seq_second"]) == []
-
-
-def test_repository_settings_and_lifecycle(together, aws):
+def test_repository_settings_and_lifecycle(provisioned, aws):
     ecr = aws("ecr")
     repo = ecr.describe_repositories(repositoryNames=["payment-api"])["repositories"][0]
     assert repo["imageScanningConfiguration"] == {"scanOnPush": True}
@@ -56,7 +43,7 @@ def test_repository_settings_and_lifecycle(together, aws):
 
 
 @pytest.mark.parametrize("env_name", ["dev", "staging"])
-def test_transaction_log_bucket(together, aws, env_name):
+def test_transaction_log_bucket(provisioned, aws, env_name):
     s3 = aws("s3")
     bucket = f"payment-logs-{env_name}-{ACCOUNT}"
     sse = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
@@ -89,7 +76,7 @@ def test_transaction_log_bucket(together, aws, env_name):
 
 
 @pytest.mark.parametrize(("env_name", "retention", "cpu"), [("dev", 14, 90.0), ("staging", 30, 85.0)])
-def test_log_groups_topic_and_alarms(together, aws, env_name, retention, cpu):
+def test_log_groups_topic_and_alarms(provisioned, aws, env_name, retention, cpu):
     groups = aws("logs").describe_log_groups(logGroupNamePrefix=f"/payment/{env_name}/app")["logGroups"]
     assert [(g["logGroupName"], g["retentionInDays"]) for g in groups] == [(f"/payment/{env_name}/app", retention)]
     topics = [t["TopicArn"] for t in aws("sns").list_topics()["Topics"]]
@@ -103,6 +90,12 @@ def test_log_groups_topic_and_alarms(together, aws, env_name, retention, cpu):
         f"payment-{env_name}-{n}"
         for n in ("ecs-cpu-high", "ecs-memory-high", "rds-cpu-high", "rds-free-storage-low", "rds-connections-high")
     }
+    # The load balancer is built before the observability play, so its alarms exist from the first run.
+    lb = aws("elbv2").describe_load_balancers(Names=[f"payment-alb-{env_name}"])["LoadBalancers"][0]
+    lb_dimension = lb["LoadBalancerArn"].split(":loadbalancer/")[1]
+    for name in ("alb-5xx", "alb-target-5xx", "alb-response-time", "alb-unhealthy-hosts"):
+        dimensions = {d["Name"]: d["Value"] for d in alarms[f"payment-{env_name}-{name}"]["Dimensions"]}
+        assert dimensions["LoadBalancer"] == lb_dimension
     assert all(a["AlarmActions"] == [topic] for a in alarms.values())
     ecs_cpu = alarms[f"payment-{env_name}-ecs-cpu-high"]
     assert ecs_cpu["Threshold"] == cpu
@@ -112,7 +105,7 @@ def test_log_groups_topic_and_alarms(together, aws, env_name, retention, cpu):
     }
 
 
-def test_kms_variants(together, emulator, ansible, aws):
+def test_kms_variants(clean_emulator, ansible, aws):
     key = aws("kms").create_key(Description="payments test key")["KeyMetadata"]["Arn"]
     run = ansible(
         "playbooks/s3.yml",
@@ -134,7 +127,7 @@ def test_kms_variants(together, emulator, ansible, aws):
     assert repo["encryptionConfiguration"] == {"encryptionType": "KMS", "kmsKey": key}
 
 
-def test_ecr_encryption_change_on_existing_repository_is_refused(together, emulator, ansible):
+def test_ecr_encryption_change_on_existing_repository_is_refused(provisioned, emulator, ansible):
     seq = emulator.client.last_seq()
     run = ansible("playbooks/ecr.yml", "dev", extra_vars={"ecr_encryption_type": "KMS"})
     assert run.rc != 0
@@ -150,7 +143,7 @@ def test_ecr_encryption_change_on_existing_repository_is_refused(together, emula
         ({"ecr_kms_key": "alias/x"}, "ecr_kms_key='alias/x' is set but ecr_encryption_type=AES256"),
         ({"ecr_lifecycle_rules": [{"tag_status": "tagged", "keep_last": 5}]}, "rule"),
         ({"observability_alarm_period_seconds": 90}, "observability_alarm_period_seconds=90 is invalid"),
-        ({"observability_log_retention_days": 10}, "observability_log_retention_days"),
+        ({"ecs_alb_log_retention_days": 10}, "ecs_alb_log_retention_days=10 is not a CloudWatch Logs retention"),
     ],
 )
 def test_bad_input_fails_in_preflight(clean_emulator, ansible, extra_vars, expected):

@@ -13,38 +13,20 @@ def by_name(items):
     return {next(t["Value"] for t in i.get("Tags", []) if t["Key"] == "Name"): i for i in items}
 
 
-@pytest.fixture(scope="module")
-def dev(emulator, ansible):
-    emulator.client.reset()
-    first = ansible("site.yml", "dev")
-    assert first.rc == 0, first.messages()
-    seq = emulator.client.last_seq()
-    second = ansible("site.yml", "dev")
-    assert second.rc == 0, second.messages()
-    return {"first": first, "second": second, "seq_before_second": seq}
+def test_second_run_changes_nothing_and_calls_no_mutating_api(provisioned, emulator):
+    assert provisioned.first.changed > 0
+    for host, stats in provisioned.second.stats.items():
+        assert stats["changed"] == 0, (host, provisioned.second.changed_tasks())
+    second_run = [
+        c
+        for c in emulator.client.mutating_calls(since=provisioned.seq_before_second)
+        if c["seq"] <= provisioned.seq_after_second
+    ]
+    assert second_run == []
 
 
-@pytest.fixture(scope="module")
-def prod(dev, emulator, ansible):
-    first = ansible("site.yml", "prod")
-    assert first.rc == 0, first.messages()
-    seq = emulator.client.last_seq()
-    second = ansible("site.yml", "prod")
-    return {"first": first, "second": second, "seq_before_second": seq}
-
-
-def test_second_run_changes_nothing_and_calls_no_mutating_api(dev, prod, emulator):
-    for env in (dev, prod):
-        assert env["first"].changed > 0
-        assert env["second"].changed == 0, env["second"].changed_tasks()
-    mutating = emulator.client.mutating_calls(since=dev["seq_before_second"])
-    # Between dev's second run and prod's first run, only prod's first run may mutate.
-    prod_first_window = [c for c in mutating if c["seq"] > prod["seq_before_second"]]
-    assert prod_first_window == []
-
-
-@pytest.mark.parametrize(("env_name", "azs", "nats"), [("dev", 2, 1), ("prod", 3, 3)])
-def test_counts(dev, prod, aws, env_name, azs, nats):
+@pytest.mark.parametrize(("env_name", "azs", "nats"), [("dev", 2, 1), ("staging", 2, 2), ("prod", 3, 3)])
+def test_counts(provisioned, aws, env_name, azs, nats):
     ec2 = aws("ec2")
     vpcs = ec2.describe_vpcs(Filters=tagged(env_name))["Vpcs"]
     assert len(vpcs) == 1
@@ -90,7 +72,7 @@ def default_route(table):
 
 
 @pytest.mark.parametrize("env_name", ["dev", "prod"])
-def test_routes(dev, prod, aws, env_name):
+def test_routes(provisioned, aws, env_name):
     ec2 = aws("ec2")
     tables = by_name(ec2.describe_route_tables(Filters=tagged(env_name))["RouteTables"])
     subnets = {s["SubnetId"]: s for s in ec2.describe_subnets(Filters=tagged(env_name))["Subnets"]}
@@ -116,7 +98,7 @@ def test_routes(dev, prod, aws, env_name):
 
 
 @pytest.mark.parametrize("env_name", ["dev", "prod"])
-def test_flow_log(dev, prod, aws, env_name):
+def test_flow_log(provisioned, aws, env_name):
     ec2 = aws("ec2")
     vpc_id = ec2.describe_vpcs(Filters=tagged(env_name))["Vpcs"][0]["VpcId"]
     logs = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"]
@@ -143,7 +125,7 @@ def permissions(perms):
 
 
 @pytest.mark.parametrize("env_name", ["dev", "prod"])
-def test_security_group_rules_exactly(dev, prod, aws, env_name):
+def test_security_group_rules_exactly(provisioned, aws, env_name):
     ec2 = aws("ec2")
     groups = by_name(ec2.describe_security_groups(Filters=tagged(env_name))["SecurityGroups"])
     alb, app, db = (groups[f"payment-{k}-sg-{env_name}"] for k in ("alb", "app", "db"))
@@ -155,7 +137,7 @@ def test_security_group_rules_exactly(dev, prod, aws, env_name):
     assert permissions(db["IpPermissionsEgress"]) == set()
 
 
-def test_check_mode_on_converged_env_plans_nothing(dev, prod, emulator, ansible):
+def test_check_mode_on_converged_env_plans_nothing(provisioned, emulator, ansible):
     seq = emulator.client.last_seq()
     plan = ansible("site.yml", "prod", check=True, diff=True)
     assert plan.rc == 0, plan.messages()
@@ -163,7 +145,7 @@ def test_check_mode_on_converged_env_plans_nothing(dev, prod, emulator, ansible)
     assert emulator.client.mutating_calls(since=seq) == []
 
 
-def test_group_vars_change_is_applied_and_shown(dev, prod, emulator, ansible, aws):
+def test_group_vars_change_is_applied_and_shown(provisioned, emulator, ansible, aws):
     """A changed input shows up in --check --diff, then is applied, then is stable."""
     extra = {"network_alb_ingress_cidrs": ["203.0.113.0/24"]}
     seq = emulator.client.last_seq()
@@ -176,4 +158,3 @@ def test_group_vars_change_is_applied_and_shown(dev, prod, emulator, ansible, aw
     assert permissions(alb["IpPermissions"]) == {("tcp", 80, "203.0.113.0/24"), ("tcp", 443, "203.0.113.0/24")}
     back = ansible("site.yml", "dev")
     assert back.rc == 0 and back.changed >= 1
-    assert ansible("site.yml", "dev").changed == 0

@@ -23,6 +23,19 @@ def test_check_mode_on_empty_emulator_mutates_nothing(clean_emulator, ansible):
         ({"network_nat_gateway_strategy": "two"}, "network_nat_gateway_strategy"),
         ({"payments_environment": "Prod!"}, "network_environment='Prod!' is invalid"),
         ({"network_private_subnet_offset": 1}, "must be at least network_az_count apart"),
+        ({"ecs_alb_task_memory": 4096}, "ecs_alb_task_memory=4096 does not fit ecs_alb_task_cpu=256 on Fargate: valid"),
+        ({"ecs_alb_task_cpu": 300}, "ecs_alb_task_cpu=300 is not a Fargate task size"),
+        (
+            {"ecs_alb_ssl_policy": "ELBSecurityPolicy-2016-08"},
+            "ecs_alb_ssl_policy=ELBSecurityPolicy-2016-08 is not a TLS 1.2+",
+        ),
+        ({"ecs_alb_desired_count": 5}, "ecs_alb_desired_count=5 is outside the auto scaling bounds: valid is 1 to 2"),
+        (
+            {"payments_certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e"},
+            "is not an ACM certificate ARN of region us-east-1",
+        ),
+        ({"image_tag": "-latest"}, "ecs_alb_image_tag=-latest is not a valid image tag"),
+        ({"ecs_alb_environment_variables": {"DB_PASSWORD": "x"}}, "DB_PASSWORD come from the database secret only"),
     ],
 )
 def test_bad_input_fails_before_any_change(clean_emulator, ansible, extra_vars, expected):
