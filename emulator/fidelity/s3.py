@@ -1,8 +1,10 @@
-"""S3 fidelity patches: bucket lifecycle configurations."""
+"""S3 fidelity patches: bucket lifecycle configurations, atomic conditional writes of an object."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import threading
 from collections.abc import Callable
 from collections.abc import Iterator
 from typing import Any
@@ -11,6 +13,7 @@ from moto.s3.exceptions import MalformedXML
 from moto.s3.exceptions import S3ClientError
 from moto.s3.models import FakeBucket
 from moto.s3.models import LifecycleRule
+from moto.s3.models import S3Backend
 from moto.s3.responses import S3Response
 
 # What AWS documents and enforces for PutBucketLifecycleConfiguration.
@@ -255,3 +258,83 @@ def lifecycle_noncurrent_expiration_newer_versions() -> None:
     _install_hooks()
     _after_set.append(_remember_newer_versions)
     _renderers.append(_render_newer_versions)
+
+
+# ---------------------------------------------------------------------------------------------
+# Conditional writes: the condition and the write of a key as one step
+# ---------------------------------------------------------------------------------------------
+class _KeyLocks:
+    """A reentrant lock per object key, kept only while a request holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._entries: dict[tuple[str, ...], list[Any]] = {}  # key -> [RLock, holders and waiters]
+
+    @contextlib.contextmanager
+    def held(self, backend: S3Backend, bucket_name: str, key_name: str) -> Iterator[None]:
+        key = (backend.account_id, backend.partition, bucket_name, key_name)
+        with self._guard:
+            entry = self._entries.setdefault(key, [threading.RLock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:
+                yield
+        finally:
+            with self._guard:
+                entry[1] -= 1
+                if not entry[1]:
+                    del self._entries[key]
+
+
+_key_locks = _KeyLocks()
+
+
+def conditional_writes_atomic() -> None:
+    """A conditional write of an object is atomic, as on S3: its condition is evaluated against the key as it is
+    when the write lands, so of concurrent ``PutObject`` requests with ``If-None-Match: *`` on one key exactly one
+    succeeds and the others get 412 ``PreconditionFailed`` (S3 may also answer 409 ``ConditionalRequestConflict``
+    while another write of the key is in progress; here they wait for it and then get 412), and of concurrent
+    ``If-Match: <etag>`` writes or deletes naming the same ETag exactly one succeeds.
+
+    moto evaluates ``If-None-Match``/``If-Match`` in its response layer and writes afterwards without any lock, so
+    on the threaded emulator two conditional writes racing on one key could both get 200, the later silently
+    overwriting the earlier (two runs both "holding" a create-only lock such as Terraform's ``use_lockfile`` or
+    ``payments.infra.run_lock``). Now every write of a key is serialized per (account, bucket, key): PutObject,
+    CopyObject (its destination), DeleteObject and CompleteMultipartUpload from their precondition check to the
+    end of the write, and any other write through the backend (DeleteObjects, POST uploads) for its store.
+    Requests on different keys still run in parallel.
+    """
+
+    def serialized(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def wrapper(self: S3Response, *args: Any, **kwargs: Any) -> Any:
+            with _key_locks.held(self.backend, self.bucket_name, self.parse_key_name()):
+                return method(self, *args, **kwargs)
+
+        return wrapper
+
+    original_post = S3Response._key_response_post
+
+    @functools.wraps(original_post)
+    def key_response_post(
+        self: S3Response, request: Any, body: bytes, bucket_name: str, query: dict[str, Any], key_name: str
+    ) -> Any:
+        if not query.get("uploadId"):  # only CompleteMultipartUpload writes the key
+            return original_post(self, request, body, bucket_name, query, key_name)
+        with _key_locks.held(self.backend, bucket_name, key_name):
+            return original_post(self, request, body, bucket_name, query, key_name)
+
+    def backend_write(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def wrapper(self: S3Backend, bucket_name: str, key_name: str, *args: Any, **kwargs: Any) -> Any:
+            with _key_locks.held(self, bucket_name, key_name):
+                return method(self, bucket_name, key_name, *args, **kwargs)
+
+        return wrapper
+
+    S3Response.put_object = serialized(S3Response.put_object)  # type: ignore[method-assign]
+    S3Response.copy_object = serialized(S3Response.copy_object)  # type: ignore[method-assign]
+    S3Response.delete_object = serialized(S3Response.delete_object)  # type: ignore[method-assign]
+    S3Response._key_response_post = key_response_post  # type: ignore[method-assign]
+    S3Backend.put_object = backend_write(S3Backend.put_object)  # type: ignore[method-assign]
+    S3Backend.delete_object = backend_write(S3Backend.delete_object)  # type: ignore[method-assign]

@@ -1,10 +1,11 @@
 """payments.infra.run_lock (and module_utils.run_lock) against moto in-process.
 
 moto 5.2.5 evaluates ``If-None-Match: *`` and ``If-Match`` on PutObject and ``If-Match`` on DeleteObject
-(412 PreconditionFailed; 404 NoSuchKey for If-Match on a missing key), but checks the condition and then
-writes without holding any lock: a conditional write landing between the two is silently overwritten
-(``test_moto_checks_then_writes_without_atomicity``). Tests where S3 calls really run at the same time
-therefore use ``atomic_s3``, which makes each key request atomic, as one request on a key is on S3.
+(412 PreconditionFailed; 404 NoSuchKey for If-Match on a missing key), but alone it checks the condition and then
+writes without holding any lock. The emulator's fidelity layer, applied here by tests/unit/conftest.py, makes the
+check and the write of a key one step as on S3 (``s3.conditional_writes_atomic``;
+``test_a_request_arriving_between_our_check_and_our_write_waits_and_loses`` proves it), so the tests where S3 calls
+really run at the same time see S3's answers.
 """
 
 import datetime
@@ -34,21 +35,6 @@ def s3(aws):
     client = boto3.client("s3", region_name=REGION)
     client.create_bucket(Bucket=BUCKET)
     return client
-
-
-@pytest.fixture
-def atomic_s3(monkeypatch):
-    """One S3 key request at a time, as S3 evaluates a condition and writes a key atomically."""
-    from moto.s3.responses import S3Response
-
-    original = S3Response.key_response
-    serial = threading.Lock()
-
-    def key_response(self, *args, **kwargs):
-        with serial:
-            return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(S3Response, "key_response", key_response)
 
 
 def new_client():
@@ -176,7 +162,7 @@ def test_a_live_lock_is_polled_until_wait_timeout_then_fails_naming_the_holder(r
     assert stored(s3) == theirs
 
 
-def test_the_waiting_run_gets_the_lock_when_the_holder_releases_it(run_module, s3, atomic_s3):
+def test_the_waiting_run_gets_the_lock_when_the_holder_releases_it(run_module, s3):
     holder_client = new_client()
     lock_utils.acquire_lock(holder_client, BUCKET, KEY, run_id="run-a", holder="alice@laptop")
 
@@ -482,7 +468,7 @@ def race(monkeypatch, contenders):
 
 
 @pytest.mark.parametrize("lock_found", ["free", "stale"])
-def test_of_runs_racing_for_the_lock_exactly_one_wins(s3, atomic_s3, monkeypatch, lock_found):
+def test_of_runs_racing_for_the_lock_exactly_one_wins(s3, monkeypatch, lock_found):
     stale = lock_body(run_id="run-old", age=7200)
     if lock_found == "stale":
         put_lock(s3, stale)
@@ -500,7 +486,7 @@ def test_of_runs_racing_for_the_lock_exactly_one_wins(s3, atomic_s3, monkeypatch
         assert f"{winner['holder']} (run_id {winner['run_id']!r}" in loser.message
 
 
-def test_without_the_condition_the_race_has_many_winners(s3, atomic_s3, monkeypatch):
+def test_without_the_condition_the_race_has_many_winners(s3, monkeypatch):
     """The race above is decided by the conditional write alone: an unconditional put lets all win."""
 
     def unconditional(client, bucket, key, document, if_match=None):
@@ -512,28 +498,61 @@ def test_without_the_condition_the_race_has_many_winners(s3, atomic_s3, monkeypa
     assert all(isinstance(o, dict) and o["changed"] for o in outcomes)
 
 
-def test_moto_checks_then_writes_without_atomicity(s3, monkeypatch):
-    """moto 5.2.5 checks If-None-Match in its response layer, then writes in its backend, with no lock.
+def their_create(client, etag):
+    client.put_object(Bucket=BUCKET, Key=KEY, Body=b"theirs", IfNoneMatch="*")
 
-    A conditional write landing in between is overwritten and both writers get 200 (S3 would answer
-    412 or 409 to one of them). Hence ``atomic_s3`` in the concurrent tests. If this fails, moto made
-    conditional writes atomic and ``atomic_s3`` can go.
+
+def their_takeover(client, etag):
+    client.put_object(Bucket=BUCKET, Key=KEY, Body=b"theirs", IfMatch=etag)
+
+
+def their_release(client, etag):
+    client.delete_object(Bucket=BUCKET, Key=KEY, IfMatch=etag)
+
+
+@pytest.mark.parametrize(
+    ("lock_found", "theirs"),
+    [
+        pytest.param("free", their_create, id="create-vs-create"),
+        pytest.param("stale", their_takeover, id="takeover-vs-takeover"),
+        pytest.param("stale", their_release, id="takeover-vs-release"),
+    ],
+)
+def test_a_request_arriving_between_our_check_and_our_write_waits_and_loses(s3, monkeypatch, lock_found, theirs):
+    """Another run's conditional request on the key, arriving after moto checked our condition and before it wrote,
+    waits for our write and then fails 412, as on S3 where the check and the write are one step.
+
+    moto 5.2.5 alone (without ``s3.conditional_writes_atomic``) lets it through: both get 2xx, and ours silently
+    overwrites theirs (or re-creates the lock they released).
     """
     from moto.s3.models import S3Backend
 
-    original = S3Backend.put_object
+    etag = put_lock(s3, lock_body(age=7200)) if lock_found == "stale" else None
     other = new_client()
-    landed = []
+    other.head_bucket(Bucket=BUCKET)  # its first call's set-up done: from here a request takes milliseconds
+    original = S3Backend.put_object
+    their_answer = []
+    arrived = []
+
+    def their_request():
+        try:
+            theirs(other, etag)
+            their_answer.append("ok")
+        except botocore.exceptions.ClientError as error:
+            their_answer.append(error.response["Error"]["Code"])
 
     def put_object(self, bucket_name, key_name, *args, **kwargs):
-        if key_name == KEY and not landed:
-            landed.append(True)  # another run's conditional write, after our check, before our write
-            other.put_object(Bucket=BUCKET, Key=KEY, Body=b"theirs", IfNoneMatch="*")
+        if key_name == KEY and not arrived:  # our condition held; our write has not landed yet
+            arrived.append(threading.Thread(target=their_request))
+            arrived[0].start()
+            arrived[0].join(timeout=0.5)  # long enough for their request to finish, unless it waits for ours
         return original(self, bucket_name, key_name, *args, **kwargs)
 
     monkeypatch.setattr(S3Backend, "put_object", put_object)
-    s3.put_object(Bucket=BUCKET, Key=KEY, Body=b"ours", IfNoneMatch="*")
-    assert landed
+    condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=b"ours", **condition)
+    arrived[0].join(timeout=10)
+    assert their_answer == ["PreconditionFailed"]
     assert s3.get_object(Bucket=BUCKET, Key=KEY)["Body"].read() == b"ours"
 
 
