@@ -15,6 +15,13 @@ export PAYMENTS_EMULATOR_PORT
 # No Ansible Galaxy needed: the collections come from the `ansible` package on PyPI.
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
+# Mitogen's strategy (about 2x faster runs) for everything make runs; MITOGEN=0 turns it off.
+# Expanded when a recipe runs, i.e. after `venv` installed it.
+MITOGEN ?= 1
+ifeq ($(MITOGEN),1)
+export ANSIBLE_STRATEGY_PLUGINS = $(shell $(BIN)/python -c 'import ansible_mitogen, os; print(os.path.join(os.path.dirname(ansible_mitogen.__file__), "plugins", "strategy"))' 2>/dev/null)
+export ANSIBLE_STRATEGY = mitogen_linear
+endif
 
 # Talking to the emulator: the standard botocore switch plus dummy credentials.
 EMULATOR_ENV := env -u AWS_PROFILE -u AWS_DEFAULT_PROFILE -u AWS_SESSION_TOKEN \
