@@ -52,6 +52,7 @@ PATCHES: list[Callable[[], None]] = [
     s3.lifecycle_object_size_filters,
     s3.lifecycle_noncurrent_expiration_newer_versions,
     s3.conditional_writes_atomic,
+    s3.bucket_policy_conditions,
     ecr.lifecycle_policy_validation,
     ecs.update_cluster_settings,
     ecs.delete_cluster_with_services,

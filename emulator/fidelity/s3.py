@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import functools
+import json
 import threading
 from collections.abc import Callable
 from collections.abc import Iterator
 from typing import Any
 
 from moto.s3.exceptions import MalformedXML
+from moto.s3.exceptions import S3AccessDeniedError
 from moto.s3.exceptions import S3ClientError
 from moto.s3.models import FakeBucket
 from moto.s3.models import LifecycleRule
@@ -338,3 +341,95 @@ def conditional_writes_atomic() -> None:
     S3Response._key_response_post = key_response_post  # type: ignore[method-assign]
     S3Backend.put_object = backend_write(S3Backend.put_object)  # type: ignore[method-assign]
     S3Backend.delete_object = backend_write(S3Backend.delete_object)  # type: ignore[method-assign]
+
+
+# ---------------------------------------------------------------------------------------------
+# Bucket policy conditions
+# ---------------------------------------------------------------------------------------------
+# The request context every request to the emulator has on AWS: S3 endpoints are reached over TLS (the
+# emulator's plain HTTP stands in for the HTTPS endpoint, as its dummy credentials stand in for real ones).
+REQUEST_CONTEXT = {"aws:securetransport": "true"}
+
+
+def _values(value: Any) -> list[str]:
+    return [str(v).lower() if isinstance(v, bool) else str(v) for v in _as_list(value)]
+
+
+_NEGATED = ("StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike")
+
+
+def _condition_holds(operator: str, key: str, expected: Any, context: dict[str, str]) -> bool:
+    """One condition of a statement, as IAM evaluates it; an operator not modelled here does not hold."""
+    if_exists = operator.endswith("IfExists")
+    base = operator[: -len("IfExists")] if if_exists else operator
+    actual = context.get(key.lower())
+    wanted = _values(expected)
+    if base == "Null":
+        return (actual is None) == (wanted[0].lower() == "true")
+    if actual is None:  # a key the request does not carry: only ...IfExists and negated operators hold
+        return if_exists or base in _NEGATED
+    if base == "Bool":
+        return actual.lower() in [w.lower() for w in wanted]
+    if base == "StringEquals":
+        return actual in wanted
+    if base == "StringNotEquals":
+        return actual not in wanted
+    if base == "StringEqualsIgnoreCase":
+        return actual.lower() in [w.lower() for w in wanted]
+    if base == "StringLike":
+        return any(fnmatch.fnmatchcase(actual, w) for w in wanted)
+    return False
+
+
+def _conditions_hold(conditions: dict[str, dict[str, Any]], context: dict[str, str]) -> bool:
+    return all(
+        _condition_holds(operator, key, expected, context)
+        for operator, keys in (conditions or {}).items()
+        for key, expected in keys.items()
+    )
+
+
+def bucket_policy_conditions() -> None:
+    """A bucket policy statement applies only when its ``Condition`` holds for the request, as on S3.
+
+    moto evaluates a bucket policy's statements for object requests but ignores the ``Bool`` operator (and most
+    others) of their conditions, and turns a statement whose condition fails into an explicit deny. So the
+    TLS-only statement every hardened bucket carries (``Deny`` ``s3:*`` to ``*`` when ``aws:SecureTransport`` is
+    ``false``) denied *every* object request, where S3 denies only requests made without TLS; and a denied object
+    request got a bare 403 without S3's ``AccessDenied`` error document. Now each statement
+    is evaluated with the request context of a request to AWS (``aws:SecureTransport`` = ``true``: S3 is reached
+    over HTTPS): a statement whose condition does not hold does not apply; ``Bool``, ``StringEquals``,
+    ``StringNotEquals``, ``StringEqualsIgnoreCase``, ``StringLike``, ``Null`` and the ``...IfExists`` forms are
+    evaluated; a condition on a key the request context lacks holds only with ``...IfExists``, ``Null: true`` or a
+    negated operator (IAM's rule for a missing key), and an operator not modelled here does not hold.
+    """
+    from moto.iam.access_control import IAMPolicyStatement
+    from moto.iam.access_control import PermissionResult
+
+    def get_permission(self: FakeBucket, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        document = json.loads(self.policy.decode() if isinstance(self.policy, bytes) else self.policy)
+        permitted = False
+        for statement in _as_list(document.get("Statement")):
+            if not _conditions_hold(statement.get("Condition"), REQUEST_CONTEXT):
+                continue
+            unconditional = {k: v for k, v in statement.items() if k != "Condition"}
+            result = IAMPolicyStatement(unconditional).is_action_permitted(action, resource)
+            if result == PermissionResult.DENIED:
+                return result
+            permitted = permitted or result == PermissionResult.PERMITTED
+        return PermissionResult.PERMITTED if permitted else PermissionResult.NEUTRAL
+
+    original_key_response = S3Response._key_response
+
+    @functools.wraps(original_key_response)
+    def key_response(self: S3Response, request: Any, full_url: str) -> Any:
+        answer = original_key_response(self, request, full_url)
+        if isinstance(answer, tuple) and answer[0] == 403 and not answer[2]:
+            # moto's bare 403 of a policy deny: S3 answers it with an AccessDenied error document.
+            raise S3AccessDeniedError()
+        return answer
+
+    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
+    S3Response._key_response = key_response  # type: ignore[method-assign]

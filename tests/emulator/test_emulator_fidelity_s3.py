@@ -2,6 +2,7 @@
 moto does not."""
 
 import contextlib
+import json
 import threading
 import uuid
 from collections import Counter
@@ -26,6 +27,7 @@ S3_PATCHES = [
     s3_fidelity.lifecycle_object_size_filters,
     s3_fidelity.lifecycle_noncurrent_expiration_newer_versions,
     s3_fidelity.conditional_writes_atomic,
+    s3_fidelity.bucket_policy_conditions,
 ]
 # A valid rule the bucket holds before each rejected call: a refused configuration must leave it in place.
 KEPT_RULE = {"ID": "kept", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 365}}
@@ -415,3 +417,72 @@ def test_writes_of_other_keys_are_not_held_up(racers: list[Any], race_bucket: st
         lambda i, client: client.put_object(Bucket=race_bucket, Key=f"locks/env-{i}.lock", Body=b"x", IfNoneMatch="*"),
     )
     assert outcomes == ["ok"] * WRITERS
+
+
+# ---------------------------------------------------------------------------------------------
+# Bucket policy conditions
+# ---------------------------------------------------------------------------------------------
+def tls_only(bucket: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ],
+        }
+    )
+
+
+def test_a_tls_only_policy_lets_requests_over_tls_through(aws: Callable[..., Any]) -> None:
+    """AWS denies only plain-HTTP requests; every request here stands for one over TLS (stock moto: 403)."""
+    s3 = aws("s3")
+    name = f"tls-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_policy(Bucket=name, Policy=tls_only(name))
+    s3.put_object(Bucket=name, Key="record.json", Body=b"{}")
+    assert s3.get_object(Bucket=name, Key="record.json")["Body"].read() == b"{}"
+    s3.delete_object(Bucket=name, Key="record.json")
+
+
+@pytest.mark.parametrize(
+    ("condition", "denied"),
+    [
+        (None, True),  # unconditional deny
+        ({"Bool": {"aws:SecureTransport": "true"}}, True),  # holds: requests come over TLS
+        ({"Bool": {"aws:SecureTransport": "false"}}, False),
+        ({"Bool": {"aws:SecureTransport": ["false"]}}, False),
+        ({"StringEquals": {"aws:SourceVpce": "vpce-1"}}, False),  # key absent from the request: no match
+        ({"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}, True),  # negated operator on an absent key: holds
+        ({"StringEqualsIfExists": {"aws:SourceVpce": "vpce-1"}}, True),
+        ({"Null": {"aws:SourceVpce": "true"}}, True),
+        ({"Null": {"aws:SecureTransport": "true"}}, False),
+    ],
+)
+def test_a_deny_statement_applies_only_when_its_condition_holds(
+    aws: Callable[..., Any], condition: dict[str, Any] | None, denied: bool
+) -> None:
+    s3 = aws("s3")
+    name = f"cond-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=name)
+    statement: dict[str, Any] = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{name}/*",
+    }
+    if condition:
+        statement["Condition"] = condition
+    s3.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+    if denied:
+        with pytest.raises(ClientError) as error:
+            s3.put_object(Bucket=name, Key="k", Body=b"x")
+        assert error.value.response["Error"]["Code"] == "AccessDenied"
+    else:
+        s3.put_object(Bucket=name, Key="k", Body=b"x")

@@ -157,13 +157,11 @@ def test_prod_needs_confirmation_and_keeps_a_bucket_that_is_not_empty(clean_emul
         assert command in " ".join(refused.messages().split())
         assert clean_emulator.client.mutating_calls(since=seq) == []
 
-    # A payment record in the bucket. The emulator serves plain HTTP, which the bucket's TLS-only policy
-    # denies object calls over (as AWS would): the test lifts the policy for its own writes.
+    # A payment record in the bucket, written through its TLS-only policy (the emulator's requests stand for
+    # requests over TLS, as the modules' are on AWS).
     s3 = aws("s3")
-    policy = s3.get_bucket_policy(Bucket=bucket)["Policy"]
-    s3.delete_bucket_policy(Bucket=bucket)
+    assert "aws:SecureTransport" in s3.get_bucket_policy(Bucket=bucket)["Policy"]
     s3.put_object(Bucket=bucket, Key="transactions/2026/11/28/0001.json", Body=b'{"amount": 1}')
-    s3.put_bucket_policy(Bucket=bucket, Policy=policy)
 
     # --check plans the teardown (deletion protection of the load balancer and database included)
     # and changes nothing.
@@ -181,9 +179,7 @@ def test_prod_needs_confirmation_and_keeps_a_bucket_that_is_not_empty(clean_emul
     assert f"bucket {bucket} (not" in " ".join(str(destroyed.output).split())
     assert final_snapshots(aws, "prod") == ["payment-db-prod-final"]
 
-    # purge_bucket deletes every object version, then the bucket (the policy lifted as above: the emulator's
-    # plain HTTP; on AWS the module's HTTPS requests pass it). The final snapshot is not taken twice.
-    s3.delete_bucket_policy(Bucket=bucket)
+    # purge_bucket deletes every object version, then the bucket. The final snapshot is not taken twice.
     purged = ansible(DESTROY, "prod", extra_vars={"confirm": "prod", "purge_bucket": True})
     assert purged.rc == 0, purged.messages()
     assert bucket not in buckets(aws)
