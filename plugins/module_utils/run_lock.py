@@ -17,13 +17,18 @@ S3 answers 409 ``ConditionalRequestConflict`` when a conflicting operation on th
 the API reference says to retry it, so it is retried like throttling (``AWSRetry.jittered_backoff``).
 
 The lock document (JSON): ``run_id``, ``holder``, ``acquired_at`` and ``expires_at`` (UTC ISO 8601)
-and, when given, ``purpose``. A lock is stale once it is older than the reader's ``stale_after``
+and, when given, ``purpose`` and ``process``: the controller's ``ansible-playbook`` process holding the
+lock (``host``, ``boot_id``, ``pid``, ``started``: its start time in clock ticks after boot). A lock whose
+process ran on this very controller (same host name and boot) and is gone (no such PID, or a PID reused by
+a process started at another time) is the lock of a killed run: it is taken over at once, as a stale one. A lock is stale once it is older than the reader's ``stale_after``
 *and* past the ``expires_at`` its holder wrote (whichever is later): a live run is never taken over
 because a later run was configured with a shorter ``stale_after``.
 """
 
 import datetime
 import json
+import os
+import socket
 import time
 
 from ansible.module_utils.common.text.converters import to_bytes
@@ -160,7 +165,7 @@ def parse_time(text):
     return moment
 
 
-def new_lock_document(run_id, holder, stale_after, purpose=None, now=None):
+def new_lock_document(run_id, holder, stale_after, purpose=None, now=None, process=None):
     now = (now or utcnow()).replace(microsecond=0)
     document = {
         "run_id": run_id,
@@ -170,7 +175,79 @@ def new_lock_document(run_id, holder, stale_after, purpose=None, now=None):
     }
     if purpose:
         document["purpose"] = purpose
+    if process:
+        document["process"] = process
     return document
+
+
+# ---------------------------------------------------------------------------------------------
+# The process holding a lock (Linux /proc; elsewhere unknown, and only staleness frees a lock)
+# ---------------------------------------------------------------------------------------------
+PROC = "/proc"
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def process_stat(pid, proc=None):
+    """``(parent pid, start time in clock ticks after boot)`` of a live process; None when there is none."""
+    data = _read(os.path.join(proc or PROC, str(pid), "stat"))
+    if not data:
+        return None
+    # "pid (comm) state ppid ... starttime(22nd)": comm may hold spaces and parentheses.
+    fields = to_text(data, errors="surrogate_or_replace").rsplit(")", 1)[-1].split()
+    try:
+        return int(fields[1]), int(fields[19])
+    except (IndexError, ValueError):
+        return None
+
+
+def _is_ansible_playbook(pid, proc):
+    argv = (_read(os.path.join(proc, str(pid), "cmdline")) or b"").split(b"\0")[:3]
+    return any(os.path.basename(to_text(arg)).startswith("ansible-playbook") for arg in argv)
+
+
+def controller_process(pid=None, proc=None, hostname=None):
+    """The outermost ``ansible-playbook`` process above ``pid`` (this process by default).
+
+    ``{"host", "boot_id", "pid", "started"}``, or {} when there is none or /proc cannot tell (then a
+    killed run's lock is freed by staleness or an unlock only). Ansible's workers and Mitogen's helpers
+    are forks of the ``ansible-playbook`` process with the same command line, hence the outermost one.
+    """
+    proc = proc or PROC
+    boot_id = to_text(_read(os.path.join(proc, "sys", "kernel", "random", "boot_id")) or b"").strip()
+    found = {}
+    current = pid or os.getpid()
+    for _depth in range(64):
+        stat = process_stat(current, proc)
+        if stat is None:
+            break
+        if _is_ansible_playbook(current, proc):
+            found = {"pid": current, "started": stat[1]}
+        if stat[0] <= 1:
+            break
+        current = stat[0]
+    if not found or not boot_id:
+        return {}
+    return {"host": hostname or socket.gethostname(), "boot_id": boot_id, **found}
+
+
+def holder_is_gone(document, here, proc=None):
+    """True when the lock's process ran on this controller (``here``) and is gone: a killed run."""
+    theirs = document.get("process")
+    if not here or not isinstance(theirs, dict):
+        return False
+    if theirs.get("host") != here.get("host") or theirs.get("boot_id") != here.get("boot_id"):
+        return False  # another machine (or another boot): cannot tell, staleness decides
+    if not isinstance(theirs.get("pid"), int):
+        return False
+    stat = process_stat(theirs["pid"], proc)
+    return stat is None or stat[1] != theirs.get("started")
 
 
 def lock_document(found):
@@ -207,6 +284,9 @@ def describe(document):
     details = [f"run_id {document.get('run_id')!r}", f"since {document.get('acquired_at') or 'an unknown time'}"]
     if document.get("purpose"):
         details.append(f"purpose {document['purpose']!r}")
+    process = document.get("process")
+    if isinstance(process, dict) and process.get("pid"):
+        details.append(f"pid {process['pid']} on {process.get('host')}")
     return f"{holder} ({', '.join(details)})"
 
 
@@ -238,28 +318,34 @@ def acquire_lock(
     poll_interval=5,
     purpose=None,
     check_mode=False,
+    process=None,
+    is_gone=holder_is_gone,
 ):
     """Take the lock for ``run_id``.
 
-    Returns ``{"changed", "lock", "replaced", "before", "waited"}``: ``lock`` is the document held
-    after the call, ``replaced`` the stale lock taken over ({} if none), ``before`` the lock found
-    ({} if none). Raises RunLockHeld when another live run still holds it after ``wait_timeout``
+    ``process``: this run's ``controller_process()``, written into the lock; with it, the lock of a run
+    whose process on this controller is gone (``is_gone``) is taken over at once, as a stale one.
+
+    Returns ``{"changed", "lock", "replaced", "replaced_because", "before", "waited"}``: ``lock`` is the
+    document held after the call, ``replaced`` the lock taken over ({} if none) and ``replaced_because``
+    why (``stale`` or ``holder process gone``; None if none), ``before`` the lock found ({} if none). Raises RunLockHeld when another live run still holds it after ``wait_timeout``
     seconds, AnsibleS3Error on an AWS error (a missing bucket among them).
     """
     started = time.monotonic()
     deadline = started + wait_timeout
-    attempted, attempted_over = None, {}  # the document we last tried to write, and the lock it replaced
+    # The document we last tried to write, the lock it replaced and why.
+    attempted, attempted_over, attempted_because = None, {}, None
     conflicts = 0
     while True:
         waited = round(time.monotonic() - started, 3)
         found = get_lock_object(client, bucket, key)
-        result = {"changed": False, "replaced": {}, "waited": waited}
+        result = {"changed": False, "replaced": {}, "replaced_because": None, "waited": waited}
         if found is None:
-            document = new_lock_document(run_id, holder, stale_after, purpose)
+            document = new_lock_document(run_id, holder, stale_after, purpose, process=process)
             result.update(before={}, lock=document, changed=True)
             if check_mode:
                 return result
-            attempted, attempted_over = document, {}
+            attempted, attempted_over, attempted_because = document, {}, None
             outcome, _ = put_lock_object(client, bucket, key, document)
             if outcome == DONE:
                 return result
@@ -271,17 +357,25 @@ def acquire_lock(
                 # Ours: re-entrant. Unless it is the very document this call wrote (a write that reached
                 # S3 but whose answer was lost and retried into a 412), it was acquired by an earlier task.
                 if current == attempted:
-                    result.update(lock=current, changed=True, replaced=attempted_over)
+                    result.update(
+                        lock=current, changed=True, replaced=attempted_over, replaced_because=attempted_because
+                    )
                 else:
                     result["lock"] = current
                 return result
             stale_moment = stale_at(current, found["last_modified"], stale_after)
-            if utcnow() >= stale_moment:
-                document = new_lock_document(run_id, holder, stale_after, purpose)
-                result.update(lock=document, replaced=current, changed=True)
+            stale = utcnow() >= stale_moment
+            if stale or is_gone(current, process):
+                document = new_lock_document(run_id, holder, stale_after, purpose, process=process)
+                result.update(
+                    lock=document,
+                    replaced=current,
+                    replaced_because="stale" if stale else "holder process gone",
+                    changed=True,
+                )
                 if check_mode:
                     return result
-                attempted, attempted_over = document, current
+                attempted, attempted_over, attempted_because = document, current, result["replaced_because"]
                 outcome, _ = put_lock_object(client, bucket, key, document, if_match=found["etag"])
                 if outcome == DONE:
                     return result

@@ -23,6 +23,11 @@ description:
     taken over; the lock taken over is returned as RV(replaced). The take-over is itself a conditional
     write (C(PutObject) with C(If-Match) the ETag of the stale lock as read), so when two runs find the
     same stale lock only one takes it over.
+  - The lock also records the controller's C(ansible-playbook) process holding it (host name, boot ID,
+    PID and start time, read from C(/proc)). A run that finds a lock whose process ran on the same
+    controller and is gone (a run killed with SIGKILL, a crashed AWX job on a reused node) takes it over at
+    once, as a stale lock, unless O(take_over_dead_holder=false). A lock taken on another machine is only
+    freed by staleness or on purpose: its process cannot be seen from here.
   - O(state=released) deletes the lock when O(run_id) holds it, with a conditional delete
     (C(DeleteObject) with C(If-Match) the ETag read), so a lock that changed hands meanwhile is not
     deleted. A lock held by another run is not released unless O(force=true). No lock is not a change.
@@ -89,6 +94,15 @@ options:
       - Used with O(state=acquired) only.
     type: float
     default: 5
+  take_over_dead_holder:
+    description:
+      - Take over, at once, a lock whose C(ansible-playbook) process ran on this controller (same host name
+        and boot) and no longer runs (a killed run), as if it were stale. The lock taken over is returned as
+        RV(replaced), with RV(replaced_because=holder process gone).
+      - Needs C(/proc) (Linux); elsewhere only staleness frees such a lock.
+      - Used with O(state=acquired) only.
+    type: bool
+    default: true
   force:
     description:
       - With O(state=released), release the lock whoever holds it (for an unlock playbook, when the run
@@ -181,6 +195,12 @@ lock:
       description: The O(purpose) given by the run holding the lock; absent when none was given.
       type: str
       sample: site.yml
+    process:
+      description:
+        - The controller's C(ansible-playbook) process holding the lock; absent when it could not be read
+          (no C(/proc)).
+      type: dict
+      sample: {"host": "ci-runner-3", "boot_id": "7c1d9f0e-...", "pid": 48213, "started": 912345}
 replaced:
   description:
     - The stale lock that was taken over (in check mode, would be), with the same fields as RV(lock).
@@ -203,6 +223,12 @@ released:
     holder: deploy@ci-runner-3
     acquired_at: "2025-03-01T10:15:02Z"
     expires_at: "2025-03-01T11:15:02Z"
+replaced_because:
+  description:
+    - Why the lock in RV(replaced) was taken over, V(stale) or V(holder process gone); null when none was.
+  returned: when O(state=acquired)
+  type: str
+  sample: holder process gone
 waited:
   description: Seconds spent waiting for another run's lock before this run got it.
   returned: when O(state=acquired)
@@ -221,6 +247,8 @@ from ansible_collections.payments.infra.plugins.module_utils.run_lock import Run
 from ansible_collections.payments.infra.plugins.module_utils.run_lock import RunLockHeld
 from ansible_collections.payments.infra.plugins.module_utils.run_lock import RunLockNotOurs
 from ansible_collections.payments.infra.plugins.module_utils.run_lock import acquire_lock
+from ansible_collections.payments.infra.plugins.module_utils.run_lock import controller_process
+from ansible_collections.payments.infra.plugins.module_utils.run_lock import holder_is_gone
 from ansible_collections.payments.infra.plugins.module_utils.run_lock import release_lock
 from ansible_collections.payments.infra.plugins.module_utils.s3 import is_missing_bucket
 
@@ -279,6 +307,7 @@ def main():
         wait_timeout=dict(type="int", default=0),
         poll_interval=dict(type="float", default=5),
         force=dict(type="bool", default=False),
+        take_over_dead_holder=dict(type="bool", default=True),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
@@ -301,6 +330,8 @@ def main():
                 poll_interval=params["poll_interval"],
                 purpose=params["purpose"],
                 check_mode=module.check_mode,
+                process=controller_process(),
+                is_gone=holder_is_gone if params["take_over_dead_holder"] else (lambda _document, _here: False),
             )
         else:
             result = release_lock(

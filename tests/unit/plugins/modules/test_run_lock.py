@@ -572,3 +572,100 @@ def test_moto_refuses_conditional_writes_that_do_not_hold(s3):
     with pytest.raises(botocore.exceptions.ClientError) as gone:
         s3.put_object(Bucket=BUCKET, Key="locks/none.lock", Body=b"x", IfMatch=etag)
     assert gone.value.response["Error"]["Code"] == "NoSuchKey"
+
+
+# ---------------------------------------------------------------------------------------------
+# The lock of a killed run on this controller
+# ---------------------------------------------------------------------------------------------
+def fake_proc(tmp_path, processes, boot_id="boot-1"):
+    """A /proc tree: processes = {pid: (ppid, starttime, argv)}."""
+    (tmp_path / "sys" / "kernel" / "random").mkdir(parents=True)
+    (tmp_path / "sys" / "kernel" / "random" / "boot_id").write_text(boot_id + "\n")
+    for pid, (ppid, started, argv) in processes.items():
+        (tmp_path / str(pid)).mkdir()
+        fields = ["S", str(ppid)] + ["0"] * 17 + [str(started), "0"]
+        (tmp_path / str(pid) / "stat").write_text(f"{pid} (py (th) x) {' '.join(fields)}\n")
+        (tmp_path / str(pid) / "cmdline").write_bytes(b"\0".join(a.encode() for a in argv) + b"\0")
+    return str(tmp_path)
+
+
+PLAYBOOK = ["/venv/bin/python3", "/venv/bin/ansible-playbook", "site.yml"]
+
+
+def test_controller_process_is_the_outermost_ansible_playbook(tmp_path):
+    proc = fake_proc(
+        tmp_path,
+        {
+            1: (0, 1, ["/sbin/init"]),
+            90: (1, 500, ["bash"]),
+            100: (90, 1000, PLAYBOOK),  # the run
+            110: (100, 1100, PLAYBOOK),  # a worker forked from it
+            120: (110, 1200, ["/usr/bin/python3", "-c", "module"]),  # the module
+        },
+    )
+    found = lock_utils.controller_process(pid=120, proc=proc, hostname="ctl")
+    assert found == {"host": "ctl", "boot_id": "boot-1", "pid": 100, "started": 1000}
+    # Not under ansible-playbook (a unit test, a bare python): unknown, and never "gone".
+    assert lock_utils.controller_process(pid=90, proc=proc, hostname="ctl") == {}
+    assert lock_utils.controller_process(pid=120, proc=str(tmp_path / "absent"), hostname="ctl") == {}
+
+
+@pytest.mark.parametrize(
+    ("theirs", "gone"),
+    [
+        ({"host": "ctl", "boot_id": "boot-1", "pid": 100, "started": 1000}, False),  # alive
+        ({"host": "ctl", "boot_id": "boot-1", "pid": 4242, "started": 1000}, True),  # no such process
+        ({"host": "ctl", "boot_id": "boot-1", "pid": 100, "started": 999}, True),  # PID reused since
+        ({"host": "other", "boot_id": "boot-1", "pid": 4242, "started": 1000}, False),  # another machine
+        ({"host": "ctl", "boot_id": "boot-0", "pid": 4242, "started": 1000}, False),  # before a reboot
+        (None, False),  # a lock without a process (written elsewhere): staleness decides
+    ],
+)
+def test_holder_is_gone_only_when_its_process_on_this_controller_is(tmp_path, theirs, gone):
+    proc = fake_proc(tmp_path, {100: (1, 1000, PLAYBOOK)})
+    here = {"host": "ctl", "boot_id": "boot-1", "pid": 200, "started": 3000}
+    document = lock_body() if theirs is None else lock_body(process=theirs)
+    assert lock_utils.holder_is_gone(document, here, proc=proc) is gone
+    assert lock_utils.holder_is_gone(document, {}, proc=proc) is False
+
+
+def this_controller(monkeypatch):
+    here = {"host": socket.gethostname(), "boot_id": "boot-x", "pid": 4321, "started": 7}
+    monkeypatch.setattr(run_lock, "controller_process", lambda: dict(here))
+    return here
+
+
+def test_the_lock_of_a_killed_run_here_is_taken_over_at_once(run_module, s3, api_calls, monkeypatch):
+    here = this_controller(monkeypatch)
+    dead = {"host": here["host"], "boot_id": "boot-x", "pid": 999999999, "started": 5}  # no such PID
+    theirs = lock_body(process=dead)  # acquired a minute ago: far from stale
+    etag = put_lock(s3, theirs)
+    api_calls.clear()
+    result = run_module(run_lock, args(wait_timeout=0))
+    assert result["changed"] is True, result
+    assert result["replaced"] == theirs and result["replaced_because"] == "holder process gone"
+    assert result["lock"]["run_id"] == "run-b" and result["lock"]["process"] == here
+    assert stored(s3) == result["lock"]
+    [put] = calls(api_calls, "PutObject")
+    assert put["IfMatch"] == etag and "IfNoneMatch" not in put
+
+
+def test_a_live_holder_here_is_waited_for_and_not_taken_over(run_module, s3, api_calls, monkeypatch):
+    here = this_controller(monkeypatch)
+    live = dict(here, pid=1)  # init: alive, with its real start time
+    live["started"] = lock_utils.process_stat(1)[1]
+    theirs = lock_body(process=live)
+    put_lock(s3, theirs)
+    api_calls.clear()
+    result = run_module(run_lock, args())
+    assert result["failed"] is True and "pid 1 on" in result["msg"]
+    assert writes(api_calls) == [] and stored(s3) == theirs
+
+
+def test_take_over_dead_holder_false_leaves_it_to_staleness(run_module, s3, api_calls, monkeypatch):
+    here = this_controller(monkeypatch)
+    theirs = lock_body(process=dict(here, pid=999999999))
+    put_lock(s3, theirs)
+    api_calls.clear()
+    result = run_module(run_lock, args(take_over_dead_holder=False))
+    assert result["failed"] is True and writes(api_calls) == [] and stored(s3) == theirs
