@@ -59,9 +59,15 @@ class EmulatorClient:
             records = [record for record in records if not record["mutating"]]
         return records
 
-    def mutating_calls(self, since: int | None = None) -> list[dict[str, Any]]:
-        """Recorded mutating calls with ``seq > since`` (the idempotence check: empty on a clean re-run)."""
-        return self.calls(since=since, mutating=True)
+    def mutating_calls(self, since: int | None = None, run_locks: bool = False) -> list[dict[str, Any]]:
+        """Recorded mutating calls with ``seq > since`` (the idempotence check: empty on a clean re-run).
+
+        The writes of run-lock objects (``PutObject``/``DeleteObject`` of a ``locks/`` key in a
+        ``*-infra-state-*`` bucket: every run takes and releases its environment's lock) are a run's
+        bookkeeping, not a change to an environment: left out unless ``run_locks``.
+        """
+        calls = self.calls(since=since, mutating=True)
+        return calls if run_locks else [call for call in calls if not is_run_lock_call(call)]
 
     def last_seq(self) -> int:
         """Sequence number of the latest recorded call; pass it as ``since`` to see only later calls."""
@@ -130,3 +136,14 @@ def _error_text(error: urllib.error.HTTPError) -> str:
     except ValueError:
         return text
     return str(payload["error"]) if isinstance(payload, dict) and "error" in payload else text
+
+
+def is_run_lock_call(call: dict[str, Any]) -> bool:
+    """A call on a run-lock object: S3 Put/Get/DeleteObject of ``/<*-infra-state-*>/locks/*``."""
+    bucket, _, key = call.get("path", "").lstrip("/").partition("/")
+    return (
+        call.get("service") == "s3"
+        and call.get("operation") in ("PutObject", "GetObject", "DeleteObject")
+        and "-infra-state-" in bucket
+        and key.startswith("locks/")
+    )

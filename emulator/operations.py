@@ -49,6 +49,8 @@ class CallIdentity:
     region: str
     operation: str
     mutating: bool
+    # The request path: for REST services (S3) it names the resource, e.g. /bucket/key.
+    path: str = "/"
 
 
 def is_mutating(operation: str, method: str) -> bool:
@@ -106,7 +108,9 @@ def identify(environ: Mapping[str, Any], form: Mapping[str, list[str]]) -> CallI
         headers = {key[5:].replace("_", "-").lower() for key in environ if key.startswith("HTTP_")}
         operation = _REST_RESOLVER.resolve(service, method, path, query, headers)
     operation = operation or UNKNOWN_OPERATION
-    return CallIdentity(service=service, region=region, operation=operation, mutating=is_mutating(operation, method))
+    return CallIdentity(
+        service=service, region=region, operation=operation, mutating=is_mutating(operation, method), path=path
+    )
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ class CallRecorder:
                 "region": identity.region,
                 "status": status,
                 "mutating": identity.mutating,
+                "path": identity.path,
                 "fault": fault,
             }
             self._records.append(entry)

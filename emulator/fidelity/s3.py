@@ -11,6 +11,8 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from typing import Any
 
+from moto.iam.access_control import IAMPolicyStatement
+from moto.iam.access_control import PermissionResult
 from moto.s3.exceptions import MalformedXML
 from moto.s3.exceptions import S3AccessDeniedError
 from moto.s3.exceptions import S3ClientError
@@ -358,27 +360,27 @@ def _values(value: Any) -> list[str]:
 _NEGATED = ("StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike")
 
 
+_OPERATORS: dict[str, Callable[[str, list[str]], bool]] = {
+    "Bool": lambda actual, wanted: actual.lower() in [w.lower() for w in wanted],
+    "StringEquals": lambda actual, wanted: actual in wanted,
+    "StringNotEquals": lambda actual, wanted: actual not in wanted,
+    "StringEqualsIgnoreCase": lambda actual, wanted: actual.lower() in [w.lower() for w in wanted],
+    "StringLike": lambda actual, wanted: any(fnmatch.fnmatchcase(actual, w) for w in wanted),
+}
+
+
 def _condition_holds(operator: str, key: str, expected: Any, context: dict[str, str]) -> bool:
     """One condition of a statement, as IAM evaluates it; an operator not modelled here does not hold."""
     if_exists = operator.endswith("IfExists")
-    base = operator[: -len("IfExists")] if if_exists else operator
+    base = operator.removesuffix("IfExists")
     actual = context.get(key.lower())
     wanted = _values(expected)
     if base == "Null":
         return (actual is None) == (wanted[0].lower() == "true")
     if actual is None:  # a key the request does not carry: only ...IfExists and negated operators hold
         return if_exists or base in _NEGATED
-    if base == "Bool":
-        return actual.lower() in [w.lower() for w in wanted]
-    if base == "StringEquals":
-        return actual in wanted
-    if base == "StringNotEquals":
-        return actual not in wanted
-    if base == "StringEqualsIgnoreCase":
-        return actual.lower() in [w.lower() for w in wanted]
-    if base == "StringLike":
-        return any(fnmatch.fnmatchcase(actual, w) for w in wanted)
-    return False
+    check = _OPERATORS.get(base)
+    return bool(check and check(actual, wanted))
 
 
 def _conditions_hold(conditions: dict[str, dict[str, Any]], context: dict[str, str]) -> bool:
@@ -403,8 +405,6 @@ def bucket_policy_conditions() -> None:
     evaluated; a condition on a key the request context lacks holds only with ``...IfExists``, ``Null: true`` or a
     negated operator (IAM's rule for a missing key), and an operator not modelled here does not hold.
     """
-    from moto.iam.access_control import IAMPolicyStatement
-    from moto.iam.access_control import PermissionResult
 
     def get_permission(self: FakeBucket, action: str, resource: str) -> Any:
         if self.policy is None:

@@ -20,8 +20,9 @@ The lock document (JSON): ``run_id``, ``holder``, ``acquired_at`` and ``expires_
 and, when given, ``purpose`` and ``process``: the controller's ``ansible-playbook`` process holding the
 lock (``host``, ``boot_id``, ``pid``, ``started``: its start time in clock ticks after boot). A lock whose
 process ran on this very controller (same host name and boot) and is gone (no such PID, or a PID reused by
-a process started at another time) is the lock of a killed run: it is taken over at once, as a stale one. A lock is stale once it is older than the reader's ``stale_after``
-*and* past the ``expires_at`` its holder wrote (whichever is later): a live run is never taken over
+a process started at another time) is the lock of a killed run: it is taken over at once, as a stale one.
+A lock is stale once it is older than the reader's ``stale_after`` *and* past the ``expires_at`` its holder
+wrote (whichever is later): a live run is never taken over
 because a later run was configured with a shorter ``stale_after``.
 """
 
@@ -328,8 +329,9 @@ def acquire_lock(
 
     Returns ``{"changed", "lock", "replaced", "replaced_because", "before", "waited"}``: ``lock`` is the
     document held after the call, ``replaced`` the lock taken over ({} if none) and ``replaced_because``
-    why (``stale`` or ``holder process gone``; None if none), ``before`` the lock found ({} if none). Raises RunLockHeld when another live run still holds it after ``wait_timeout``
-    seconds, AnsibleS3Error on an AWS error (a missing bucket among them).
+    why (``stale`` or ``holder process gone``; None if none), ``before`` the lock found ({} if none).
+    Raises RunLockHeld when another live run still holds it after ``wait_timeout`` seconds, AnsibleS3Error on
+    an AWS error (a missing bucket among them).
     """
     started = time.monotonic()
     deadline = started + wait_timeout

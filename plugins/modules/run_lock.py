@@ -27,7 +27,7 @@ description:
     PID and start time, read from C(/proc)). A run that finds a lock whose process ran on the same
     controller and is gone (a run killed with SIGKILL, a crashed AWX job on a reused node) takes it over at
     once, as a stale lock, unless O(take_over_dead_holder=false). A lock taken on another machine is only
-    freed by staleness or on purpose: its process cannot be seen from here.
+    freed by staleness or on purpose (its process cannot be seen from here).
   - O(state=released) deletes the lock when O(run_id) holds it, with a conditional delete
     (C(DeleteObject) with C(If-Match) the ETag read), so a lock that changed hands meanwhile is not
     deleted. A lock held by another run is not released unless O(force=true). No lock is not a change.
