@@ -1,0 +1,121 @@
+"""Kill-safety: site.yml killed with SIGKILL at random points of a run, run again each time, ends with exactly the
+resources one environment consists of (every one counted, tagged or not: an orphan has no tag to find it by),
+and the run after that changes nothing.
+
+The kill points are task numbers (the n-th task header the run prints), drawn at random over a whole run and
+killed a random fraction of a second after the task started, so that they land inside AWS calls. They are
+taken in increasing order: each run goes further than the one before (it re-checks what earlier runs made, then
+is killed in work no run has done yet), so one chain of runs puts every kill point into new work.
+``PAYMENTS_CHAOS_SEED`` replays a chain; the report (.cache/chaos-report.json) lists the points and the tasks hit.
+"""
+
+import json
+import os
+import random
+import signal
+import subprocess
+import time
+
+import pytest
+from conftest import BIN
+from conftest import ROOT
+from headcount import census
+from headcount import expected_counts
+from headcount import shared_counts
+
+pytestmark = pytest.mark.integration
+
+ENV = "dev"
+KILLS = 10
+# Task headers a full site.yml run of dev prints (checked below against the run that completes): the kill
+# points are drawn from the first change (after the preflight and the lock) to the release of the lock.
+TASKS_IN_A_RUN = 139
+FIRST_CHANGE = 25
+
+
+def killed_run(emu, kill_at, delay):
+    """site.yml for dev, SIGKILLed (its whole process group) ``delay`` seconds after its ``kill_at``-th task started.
+
+    Returns (the task it was in, seconds run, what it printed); the task is None when the run ended first.
+    """
+    env = {
+        **os.environ,
+        **emu.env(),
+        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+        "ANSIBLE_FORCE_COLOR": "0",
+        "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
+    }
+    env.pop("ANSIBLE_STDOUT_CALLBACK", None)
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [str(BIN / "ansible-playbook"), "site.yml", "-i", f"inventories/{ENV}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+        start_new_session=True,
+    )
+    tasks = 0
+    printed = []
+    try:
+        for line in proc.stdout:
+            printed.append(line)
+            if line.startswith("TASK ["):
+                tasks += 1
+                if tasks == kill_at:
+                    time.sleep(delay)
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+                    return line.strip()[6:].split("]")[0], time.monotonic() - started, "".join(printed)
+        proc.wait()
+        return None, time.monotonic() - started, "".join(printed)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        proc.stdout.close()
+
+
+def test_killed_runs_then_rerun_converge_to_exactly_one_of_each(clean_emulator, ansible, aws):
+    seed = int(os.environ.get("PAYMENTS_CHAOS_SEED") or random.SystemRandom().randrange(10**6))
+    rng = random.Random(seed)
+    points = sorted(rng.sample(range(FIRST_CHANGE, TASKS_IN_A_RUN), KILLS))
+    report = {"seed": seed, "kills": []}
+    for point in points:
+        delay = round(rng.uniform(0.0, 1.5), 2)
+        task, seconds, printed = killed_run(clean_emulator, point, delay)
+        report["kills"].append(
+            {
+                "task_number": point,
+                "delay": delay,
+                "task": task,
+                "seconds": round(seconds, 1),
+                "took_over_lock": "Took over the run lock" in printed,
+            }
+        )
+        assert task is not None, f"seed {seed}: the run ended before task {point}: {report}"
+
+    # The next run takes over the lock the last killed run left (its process is gone) and converges.
+    converge = ansible("site.yml", ENV)
+    assert converge.rc == 0, f"seed {seed}: {converge.messages()}\n{report}"
+    report["converge_took_over_lock"] = "Took over the run lock" in json.dumps(converge.output)
+    counts = census(aws, ENV)
+    expected = expected_counts(ENV)
+    report.update(counts=counts, expected=expected, shared=shared_counts(aws))
+    (ROOT / ".cache").mkdir(exist_ok=True)
+    (ROOT / ".cache" / "chaos-report.json").write_text(json.dumps(report, indent=2))
+    duplicates = {k: (counts[k], expected[k]) for k in expected if counts[k] != expected[k]}
+    assert duplicates == {}, f"seed {seed}: (found, expected) differ: {duplicates}\n{report}"
+    assert shared_counts(aws) == {"lock_buckets": 1, "ecr_repositories": 1}
+    # Runs killed while holding the lock left it behind; each next run took it over (its holder was gone).
+    takeovers = [k["took_over_lock"] for k in report["kills"][1:]] + [report["converge_took_over_lock"]]
+    assert any(takeovers), f"seed {seed}: no run took over a killed run's lock: {report}"
+
+    # Converged: the run after changes nothing and makes no mutating call.
+    seq = clean_emulator.client.last_seq()
+    again = ansible("site.yml", ENV)
+    assert again.rc == 0, again.messages()
+    assert again.changed == 0, again.changed_tasks()
+    assert clean_emulator.client.mutating_calls(since=seq) == []
