@@ -1,0 +1,109 @@
+"""playbooks/verify.yml, the posture check: passes on the provisioned environments without changing
+anything, and names every violation planted in them (each put back as provisioned before the test ends)."""
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+ACCOUNT = "123456789012"
+VERIFY = "playbooks/verify.yml"
+RULES = {
+    "s3-no-public-access",
+    "s3-encryption-at-rest",
+    "s3-tls-only-policy",
+    "rds-encryption-at-rest",
+    "rds-private",
+    "rds-managed-secret",
+    "single-internet-facing-alb",
+    "internet-ingress-alb-only",
+    "ecs-no-public-ip",
+    "vpc-flow-logs",
+    "ecr-encryption-at-rest",
+    "ecr-scan-on-push",
+}
+DELETION_PROTECTION_RULES = {"rds-deletion-protection", "alb-deletion-protection"}
+ENVIRONMENTS = ["dev", "staging", "prod"]
+SSH_FROM_ANYWHERE = [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+
+
+def rules_checked(run, host):
+    """{rule: [ok, ...]} of the summary table the run printed for one host."""
+    for play in run.output.get("plays", []):
+        for task in play.get("tasks", []):
+            result = task.get("hosts", {}).get(host)
+            if task["task"]["name"].endswith("Show the rules checked") and result:
+                table = {}
+                for line in result["msg"][1:]:
+                    rule, *_, ok = line.split()
+                    table.setdefault(rule, []).append(ok == "True")
+                return table
+    raise AssertionError(f"no summary table printed for {host}")
+
+
+def test_provisioned_environments_pass_read_only(provisioned, emulator, ansible):
+    """One run for the three environments, prod with deletion protection required (group_vars/prod.yml)."""
+    seq = emulator.client.last_seq()
+    run = ansible(VERIFY, ENVIRONMENTS)
+    assert run.rc == 0, run.messages()
+    assert run.changed == 0, run.changed_tasks()
+    assert emulator.client.mutating_calls(since=seq) == []
+    for env_name in ENVIRONMENTS:
+        table = rules_checked(run, f"payments-{env_name}")
+        expected = RULES | (DELETION_PROTECTION_RULES if env_name == "prod" else set())
+        assert set(table) == expected
+        assert all(all(oks) for oks in table.values())
+        # The ALB, app and db security groups (and the VPC's default one).
+        assert len(table["internet-ingress-alb-only"]) >= 3
+
+
+def test_planted_violations_are_each_named(provisioned, emulator, ansible, aws):
+    ec2, s3 = aws("ec2"), aws("s3")
+    bucket = f"payment-logs-dev-{ACCOUNT}"
+    app_sg = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["payment-app-sg-dev"]}])[
+        "SecurityGroups"
+    ][0]["GroupId"]
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    policy = s3.get_bucket_policy(Bucket=bucket)["Policy"]
+    try:
+        ec2.authorize_security_group_ingress(GroupId=app_sg, IpPermissions=SSH_FROM_ANYWHERE)
+        s3.delete_public_access_block(Bucket=bucket)
+        s3.delete_bucket_policy(Bucket=bucket)
+        seq = emulator.client.last_seq()
+        run = ansible(VERIFY, "dev")
+        assert emulator.client.mutating_calls(since=seq) == []
+    finally:
+        ec2.revoke_security_group_ingress(GroupId=app_sg, IpPermissions=SSH_FROM_ANYWHERE)
+        s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=block)
+    assert run.rc != 0
+    messages = run.messages()
+    assert "3 posture violation(s) in environment dev" in messages
+    assert (
+        f"[internet-ingress-alb-only] security group payment-app-sg-dev ({app_sg}): "
+        "found internet ingress ['tcp 22-22 from 0.0.0.0/0']"
+    ) in messages
+    assert f"[s3-no-public-access] bucket {bucket}: found no public access block; expected all four" in messages
+    assert f"[s3-tls-only-policy] bucket {bucket}: found " in messages
+    # Put back exactly as provisioned.
+    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == block
+    assert s3.get_bucket_policy(Bucket=bucket)["Policy"] == policy
+    rules = ec2.describe_security_groups(GroupIds=[app_sg])["SecurityGroups"][0]["IpPermissions"]
+    assert not any(r.get("FromPort") == 22 for r in rules)
+
+
+def test_prod_database_without_deletion_protection_is_reported(provisioned, ansible, aws):
+    rds = aws("rds")
+    assert rds.describe_db_instances(DBInstanceIdentifier="payment-db-prod")["DBInstances"][0]["DeletionProtection"]
+    try:
+        rds.modify_db_instance(DBInstanceIdentifier="payment-db-prod", DeletionProtection=False, ApplyImmediately=True)
+        # In --check too: the role only reads.
+        run = ansible(VERIFY, "prod", check=True)
+    finally:
+        rds.modify_db_instance(DBInstanceIdentifier="payment-db-prod", DeletionProtection=True, ApplyImmediately=True)
+    assert run.rc != 0
+    assert (
+        "[rds-deletion-protection] db instance payment-db-prod: found DeletionProtection=false; "
+        "expected DeletionProtection=true"
+    ) in run.messages()
+    assert "1 posture violation(s) in environment prod" in run.messages()
+    assert rds.describe_db_instances(DBInstanceIdentifier="payment-db-prod")["DBInstances"][0]["DeletionProtection"]
