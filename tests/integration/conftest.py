@@ -8,6 +8,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from secrets_check import assert_no_secret_in
 
 from emulator.testing import running_emulator
 
@@ -85,6 +86,7 @@ def make_runner(emu):
         }
         env.pop("AWS_PROFILE", None)
         proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
+        assert_no_secret_in(emu, proc.stdout + proc.stderr)
         try:
             output = json.loads(proc.stdout)
         except json.JSONDecodeError as error:
