@@ -194,3 +194,15 @@ def _outputs_of(run, host):
 def outputs_of():
     """outputs_of(run, host) -> the payments_outputs the run printed for one host (payments-<env>)."""
     return _outputs_of
+
+
+# ---------------------------------------------------------------------------------------------
+# Two lanes under pytest-xdist (make integration: -n 2 --dist loadgroup): the tests reading the provisioned
+# environments run in one worker (one session fixture provisions them once), the tests that need an empty
+# emulator of their own in the other, at the same time.
+# ---------------------------------------------------------------------------------------------
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        lane = "scratch" if "clean_emulator" in fixtures or "scratch_emulator" in fixtures else "provisioned"
+        item.add_marker(pytest.mark.xdist_group(name=lane))
