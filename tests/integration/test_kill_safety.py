@@ -22,6 +22,7 @@ from conftest import ROOT
 from headcount import census
 from headcount import expected_counts
 from headcount import shared_counts
+from secrets_check import assert_no_secret_in
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +31,7 @@ KILLS = 10
 # Task headers a full site.yml run of dev prints (checked below against the run that completes): the kill
 # points are drawn from the first change (after the preflight and the lock) to the release of the lock.
 TASKS_IN_A_RUN = 139
-FIRST_CHANGE = 25
+FIRST_CHANGE = 30
 
 
 def killed_run(emu, kill_at, delay):
@@ -86,6 +87,7 @@ def test_killed_runs_then_rerun_converge_to_exactly_one_of_each(clean_emulator, 
     for point in points:
         delay = round(rng.uniform(0.0, 1.5), 2)
         task, seconds, printed = killed_run(clean_emulator, point, delay)
+        assert_no_secret_in(clean_emulator, printed)
         report["kills"].append(
             {
                 "task_number": point,
