@@ -1,0 +1,202 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: payments.infra contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: application_autoscaling_target
+short_description: Register, update or deregister an Application Auto Scaling scalable target
+version_added: 0.1.0
+description:
+  - Manages one scalable target of Application Auto Scaling (for example the desired count of an ECS
+    service), identified by O(service_namespace), O(resource_id) and O(scalable_dimension).
+  - O(state=present) registers it with O(min_capacity) and O(max_capacity), or updates a registered one
+    whose capacities differ (C(RegisterScalableTarget) does both). O(state=absent) deregisters it, which
+    also deletes its scaling policies and scheduled actions; a target that is not registered is no change.
+  - C(community.aws.application_autoscaling_policy) registers the target together with a policy but never
+    deregisters it, so a teardown left it behind; this module closes that gap.
+  - Check mode and diff are supported.
+author:
+  - payments.infra maintainers
+options:
+  service_namespace:
+    description: The namespace of the AWS service, for example V(ecs).
+    type: str
+    required: true
+  resource_id:
+    description: The resource, for example V(service/<cluster>/<service>) for an ECS service.
+    type: str
+    required: true
+  scalable_dimension:
+    description: The scalable dimension, for example V(ecs:service:DesiredCount).
+    type: str
+    required: true
+  state:
+    description: V(present) registers or updates the target; V(absent) deregisters it.
+    type: str
+    choices: [present, absent]
+    default: present
+  min_capacity:
+    description: The minimum capacity. Required with O(state=present).
+    type: int
+  max_capacity:
+    description: The maximum capacity, at least O(min_capacity). Required with O(state=present).
+    type: int
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Deregister the ECS service's scalable target (its policies go with it)
+  payments.infra.application_autoscaling_target:
+    service_namespace: ecs
+    resource_id: service/payment-cluster-dev/payment-api-dev
+    scalable_dimension: ecs:service:DesiredCount
+    state: absent
+
+- name: Scale the service between 2 and 4 tasks
+  payments.infra.application_autoscaling_target:
+    service_namespace: ecs
+    resource_id: service/payment-cluster-staging/payment-api-staging
+    scalable_dimension: ecs:service:DesiredCount
+    min_capacity: 2
+    max_capacity: 4
+"""
+
+RETURN = r"""
+target:
+  description: The scalable target after the call (in check mode, as it would be); empty when absent.
+  returned: always
+  type: dict
+  contains:
+    service_namespace:
+      description: The namespace.
+      type: str
+      sample: ecs
+    resource_id:
+      description: The resource.
+      type: str
+      sample: service/payment-cluster-dev/payment-api-dev
+    scalable_dimension:
+      description: The dimension.
+      type: str
+      sample: ecs:service:DesiredCount
+    min_capacity:
+      description: The minimum capacity.
+      type: int
+      sample: 1
+    max_capacity:
+      description: The maximum capacity.
+      type: int
+      sample: 2
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # AnsibleAWSModule reports a missing botocore
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.payments.infra.plugins.module_utils.common import make_diff
+
+KEYS = ("service_namespace", "resource_id", "scalable_dimension")
+
+
+def _target(found):
+    return {
+        "service_namespace": found["ServiceNamespace"],
+        "resource_id": found["ResourceId"],
+        "scalable_dimension": found["ScalableDimension"],
+        "min_capacity": found["MinCapacity"],
+        "max_capacity": found["MaxCapacity"],
+    }
+
+
+@AWSRetry.jittered_backoff()
+def describe_target(client, namespace, resource_id, dimension):
+    found = client.describe_scalable_targets(
+        ServiceNamespace=namespace, ResourceIds=[resource_id], ScalableDimension=dimension
+    )["ScalableTargets"]
+    return _target(found[0]) if found else {}
+
+
+@AWSRetry.jittered_backoff()
+def register_target(client, namespace, resource_id, dimension, min_capacity, max_capacity):
+    client.register_scalable_target(
+        ServiceNamespace=namespace,
+        ResourceId=resource_id,
+        ScalableDimension=dimension,
+        MinCapacity=min_capacity,
+        MaxCapacity=max_capacity,
+    )
+
+
+@AWSRetry.jittered_backoff()
+def deregister_target(client, namespace, resource_id, dimension):
+    try:
+        client.deregister_scalable_target(
+            ServiceNamespace=namespace, ResourceId=resource_id, ScalableDimension=dimension
+        )
+    except is_boto3_error_code("ObjectNotFoundException"):
+        return False  # deregistered meanwhile
+    return True
+
+
+def main():
+    argument_spec = dict(
+        service_namespace=dict(type="str", required=True),
+        resource_id=dict(type="str", required=True),
+        scalable_dimension=dict(type="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        min_capacity=dict(type="int"),
+        max_capacity=dict(type="int"),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        required_if=[("state", "present", ["min_capacity", "max_capacity"])],
+    )
+    params = module.params
+    if params["state"] == "present" and not 0 <= params["min_capacity"] <= params["max_capacity"]:
+        module.fail_json(
+            msg=(
+                f"min_capacity={params['min_capacity']} and max_capacity={params['max_capacity']}: "
+                "the minimum must be 0 or more and at most the maximum."
+            )
+        )
+    namespace, resource_id, dimension = (params[k] for k in KEYS)
+    client = module.client("application-autoscaling")
+    try:
+        before = describe_target(client, namespace, resource_id, dimension)
+        if params["state"] == "absent":
+            after = {}
+            changed = bool(before)
+            if changed and not module.check_mode:
+                changed = deregister_target(client, namespace, resource_id, dimension)
+        else:
+            after = dict(
+                {key: params[key] for key in KEYS},
+                min_capacity=params["min_capacity"],
+                max_capacity=params["max_capacity"],
+            )
+            changed = before != after
+            if changed and not module.check_mode:
+                register_target(
+                    client, namespace, resource_id, dimension, params["min_capacity"], params["max_capacity"]
+                )
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg=f"Could not manage the scalable target {namespace} {resource_id} {dimension}")
+    result = {"changed": changed, "target": after}
+    if module._diff:
+        result["diff"] = make_diff(before, after)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
