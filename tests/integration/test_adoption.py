@@ -1,0 +1,89 @@
+"""Adoption: what exists under an environment's names without our tags (made by hand, by another tool) is adopted:
+tagged, converged, reported; what cannot change in place stops the run before any change."""
+
+import pytest
+from headcount import ACCOUNT
+from headcount import census
+from headcount import expected_counts
+
+pytestmark = pytest.mark.integration
+
+OUR_TAGS = {"Project": "payment-api", "Environment": "dev", "ManagedBy": "payments.infra"}
+
+
+def tags_of(items):
+    return {t["Key"]: t["Value"] for t in items or []}
+
+
+def test_untagged_resources_under_our_names_are_adopted(clean_emulator, ansible, aws, outputs_of):
+    ec2, logs, ecr, sns, s3 = aws("ec2"), aws("logs"), aws("ecr"), aws("sns"), aws("s3")
+    vpc_id = ec2.create_vpc(
+        CidrBlock="10.10.0.0/16",
+        TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "payment-vpc-dev"}]}],
+    )["Vpc"]["VpcId"]
+    logs.create_log_group(logGroupName="/payment/dev/app")
+    ecr.create_repository(repositoryName="payment-api")
+    topic = sns.create_topic(Name="payment-alarms-dev")["TopicArn"]
+    bucket = f"payment-logs-dev-{ACCOUNT}"
+    s3.create_bucket(Bucket=bucket)
+
+    run = ansible("site.yml", "dev")
+    assert run.rc == 0, run.messages()
+    adopted = outputs_of(run, "payments-dev")["adopted"]
+    assert sorted(adopted) == sorted(
+        [
+            f"vpc payment-vpc-dev ({vpc_id})",
+            "log_group /payment/dev/app (/payment/dev/app)",
+            "ecr_repository payment-api (payment-api)",
+            f"sns_topic payment-alarms-dev ({topic})",
+            f"s3_bucket {bucket} ({bucket})",
+        ]
+    )
+
+    # The very resources, now ours: tagged, one of each, converged as if the run had made them.
+    [vpc] = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["payment-vpc-dev"]}])["Vpcs"]
+    assert vpc["VpcId"] == vpc_id and OUR_TAGS.items() <= tags_of(vpc["Tags"]).items()
+    group = logs.describe_log_groups(logGroupNamePrefix="/payment/dev/app")["logGroups"][0]
+    assert OUR_TAGS.items() <= logs.list_tags_for_resource(resourceArn=group["arn"].rstrip(":*"))["tags"].items()
+    assert group["retentionInDays"] == 14
+    assert tags_of(s3.get_bucket_tagging(Bucket=bucket)["TagSet"]).items() >= OUR_TAGS.items()
+    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]["BlockPublicAcls"] is True
+    assert tags_of(sns.list_tags_for_resource(ResourceArn=topic)["Tags"]).items() >= OUR_TAGS.items()
+    repo_arn = ecr.describe_repositories(repositoryNames=["payment-api"])["repositories"][0]["repositoryArn"]
+    assert tags_of(ecr.list_tags_for_resource(resourceArn=repo_arn)["tags"]).get("ManagedBy") == "payments.infra"
+    counts, expected = census(aws, "dev"), expected_counts("dev")
+    assert {k: (counts[k], expected[k]) for k in expected if counts[k] != expected[k]} == {}
+
+    # Adopted once: the next run finds nothing to adopt and changes nothing.
+    again = ansible("site.yml", "dev")
+    assert again.rc == 0, again.messages()
+    assert outputs_of(again, "payments-dev")["adopted"] == []
+    assert again.changed == 0, again.changed_tasks()
+
+
+def test_what_cannot_change_in_place_stops_the_run_before_any_change(clean_emulator, ansible, aws):
+    vpc_id = aws("ec2").create_vpc(
+        CidrBlock="10.99.0.0/16",
+        TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "payment-vpc-dev"}]}],
+    )["Vpc"]["VpcId"]
+    aws("rds").create_db_instance(
+        DBInstanceIdentifier="payment-db-dev",
+        Engine="mysql",
+        DBInstanceClass="db.t3.micro",
+        AllocatedStorage=20,
+        MasterUsername="admin",
+        MasterUserPassword="not-ours-123",
+    )
+    seq = clean_emulator.client.last_seq()
+    run = ansible("site.yml", "dev")
+    assert run.rc != 0
+    messages = " ".join(run.messages().split())
+    assert (
+        f"VPC payment-vpc-dev ({vpc_id}) exists with CIDR 10.99.0.0/16, but network_vpc_cidr is 10.10.0.0/16: "
+        "a VPC's CIDR cannot change in place. To adopt this VPC, set network_vpc_cidr: 10.99.0.0/16 in "
+        "group_vars/dev.yml" in messages
+    ), messages
+    assert "DB instance payment-db-dev exists with engine mysql" in messages
+    assert "this environment runs postgres: a DB instance's engine cannot change in place" in messages
+    assert "Nothing was changed." in messages
+    assert clean_emulator.client.mutating_calls(since=seq) == []
