@@ -21,6 +21,8 @@ from conftest import BIN
 from conftest import ROOT
 from headcount import census
 from headcount import expected_counts
+from headcount import final_snapshots
+from headcount import leftovers
 from headcount import shared_counts
 from secrets_check import assert_no_secret_in
 
@@ -32,10 +34,14 @@ KILLS = 10
 # points are drawn from the first change (after the preflight and the lock) to the release of the lock.
 TASKS_IN_A_RUN = 139
 FIRST_CHANGE = 30
+DESTROY = "playbooks/destroy.yml"
+# The same for a teardown of dev: from after the lock to the last deletion.
+TASKS_IN_A_DESTROY = 79
+DESTROY_FIRST_CHANGE = 8
 
 
-def killed_run(emu, kill_at, delay):
-    """site.yml for dev, SIGKILLed (its whole process group) ``delay`` seconds after its ``kill_at``-th task started.
+def killed_run(emu, kill_at, delay, playbook="site.yml"):
+    """``playbook`` for dev, SIGKILLed (its whole process group) ``delay`` s after its ``kill_at``-th task started.
 
     Returns (the task it was in, seconds run, what it printed); the task is None when the run ended first.
     """
@@ -49,7 +55,7 @@ def killed_run(emu, kill_at, delay):
     env.pop("ANSIBLE_STDOUT_CALLBACK", None)
     started = time.monotonic()
     proc = subprocess.Popen(
-        [str(BIN / "ansible-playbook"), "site.yml", "-i", f"inventories/{ENV}"],
+        [str(BIN / "ansible-playbook"), playbook, "-i", f"inventories/{ENV}"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -79,17 +85,15 @@ def killed_run(emu, kill_at, delay):
         proc.stdout.close()
 
 
-def test_killed_runs_then_rerun_converge_to_exactly_one_of_each(clean_emulator, ansible, aws):
-    seed = int(os.environ.get("PAYMENTS_CHAOS_SEED") or random.SystemRandom().randrange(10**6))
-    rng = random.Random(seed)
-    points = sorted(rng.sample(range(FIRST_CHANGE, TASKS_IN_A_RUN), KILLS))
-    report = {"seed": seed, "kills": []}
+def kill_chain(emu, rng, points, playbook, report):
+    """Runs of ``playbook`` killed at each of ``points`` in turn; each kill recorded in ``report``."""
     for point in points:
         delay = round(rng.uniform(0.0, 1.5), 2)
-        task, seconds, printed = killed_run(clean_emulator, point, delay)
-        assert_no_secret_in(clean_emulator, printed)
-        report["kills"].append(
+        task, seconds, printed = killed_run(emu, point, delay, playbook)
+        assert_no_secret_in(emu, printed)
+        report.append(
             {
+                "playbook": playbook,
                 "task_number": point,
                 "delay": delay,
                 "task": task,
@@ -97,7 +101,15 @@ def test_killed_runs_then_rerun_converge_to_exactly_one_of_each(clean_emulator, 
                 "took_over_lock": "Took over the run lock" in printed,
             }
         )
-        assert task is not None, f"seed {seed}: the run ended before task {point}: {report}"
+        assert task is not None, f"the run of {playbook} ended before task {point}: {report}"
+
+
+def test_killed_runs_then_rerun_converge_to_exactly_one_of_each(clean_emulator, ansible, aws):
+    seed = int(os.environ.get("PAYMENTS_CHAOS_SEED") or random.SystemRandom().randrange(10**6))
+    rng = random.Random(seed)
+    points = sorted(rng.sample(range(FIRST_CHANGE, TASKS_IN_A_RUN), KILLS))
+    report = {"seed": seed, "kills": []}
+    kill_chain(clean_emulator, rng, points, "site.yml", report["kills"])
 
     # The next run takes over the lock the last killed run left (its process is gone) and converges.
     converge = ansible("site.yml", ENV)
@@ -106,8 +118,7 @@ def test_killed_runs_then_rerun_converge_to_exactly_one_of_each(clean_emulator, 
     counts = census(aws, ENV)
     expected = expected_counts(ENV)
     report.update(counts=counts, expected=expected, shared=shared_counts(aws))
-    (ROOT / ".cache").mkdir(exist_ok=True)
-    (ROOT / ".cache" / "chaos-report.json").write_text(json.dumps(report, indent=2))
+    write_report(report)
     duplicates = {k: (counts[k], expected[k]) for k in expected if counts[k] != expected[k]}
     assert duplicates == {}, f"seed {seed}: (found, expected) differ: {duplicates}\n{report}"
     assert shared_counts(aws) == {"lock_buckets": 1, "ecr_repositories": 1}
@@ -121,3 +132,27 @@ def test_killed_runs_then_rerun_converge_to_exactly_one_of_each(clean_emulator, 
     assert again.rc == 0, again.messages()
     assert again.changed == 0, again.changed_tasks()
     assert clean_emulator.client.mutating_calls(since=seq) == []
+
+    # Teardown, killed too: destroy.yml killed twice at random points, then run to the end, leaves nothing of
+    # dev, tagged or not; the shared repository and lock bucket stay; a second destroy changes nothing.
+    destroy_points = sorted(rng.sample(range(DESTROY_FIRST_CHANGE, TASKS_IN_A_DESTROY), 2))
+    kill_chain(clean_emulator, rng, destroy_points, DESTROY, report["kills"])
+    destroyed = ansible(DESTROY, ENV)
+    assert destroyed.rc == 0, f"seed {seed}: {destroyed.messages()}\n{report}"
+    gone = census(aws, ENV)
+    report["after_destroy"] = gone
+    write_report(report)
+    assert {k: n for k, n in gone.items() if n} == {}, f"seed {seed}: left after the teardown: {gone}"
+    assert leftovers(aws, ENV) == {}
+    assert shared_counts(aws) == {"lock_buckets": 1, "ecr_repositories": 1}
+    assert final_snapshots(aws, ENV) == []  # rds_final_snapshot: false in dev
+    seq = clean_emulator.client.last_seq()
+    again = ansible(DESTROY, ENV)
+    assert again.rc == 0, again.messages()
+    assert again.changed == 0, again.changed_tasks()
+    assert clean_emulator.client.mutating_calls(since=seq) == []
+
+
+def write_report(report):
+    (ROOT / ".cache").mkdir(exist_ok=True)
+    (ROOT / ".cache" / "chaos-report.json").write_text(json.dumps(report, indent=2))
