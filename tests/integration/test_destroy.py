@@ -1,6 +1,9 @@
 """playbooks/destroy.yml for prod, on an empty emulator (never the shared provisioned one), read back from the
 emulator. dev's teardown (by killed runs, then one that completes) ends tests/integration/test_kill_safety.py."""
 
+import datetime
+import json
+
 import pytest
 from headcount import ACCOUNT
 from headcount import buckets
@@ -28,9 +31,36 @@ def test_prod_needs_confirmation_and_keeps_a_bucket_that_is_not_empty(clean_emul
         assert command in " ".join(refused.messages().split())
         assert clean_emulator.client.mutating_calls(since=seq) == []
 
+    # Confirmed, but another run (on another machine) is provisioning prod: refused, naming it, before any change;
+    # unlock.yml removes that lock on purpose, saying whose it was.
+    s3 = aws("s3")
+    lock_bucket, lock_key = f"payment-infra-state-{ACCOUNT}-us-east-1", "locks/prod.lock"
+    now = datetime.datetime.now(datetime.UTC)
+    theirs = {
+        "run_id": "awx-job-4242",
+        "holder": "alice via AWX job 4242",
+        "acquired_at": f"{now:%Y-%m-%dT%H:%M:%SZ}",
+        "expires_at": f"{now + datetime.timedelta(hours=2):%Y-%m-%dT%H:%M:%SZ}",
+        "purpose": "site.yml",
+        "process": {"host": "awx-node-7", "boot_id": "other-machine", "pid": 1234, "started": 1},
+    }
+    s3.put_object(Bucket=lock_bucket, Key=lock_key, Body=json.dumps(theirs).encode())
+    seq = clean_emulator.client.last_seq()
+    locked = ansible(DESTROY, "prod", extra_vars={"confirm": "prod", "run_lock_wait_timeout": 0})
+    assert locked.rc != 0
+    held = " ".join(locked.messages().split())
+    assert f"Run lock s3://{lock_bucket}/{lock_key} is held by alice via AWX job 4242 (run_id 'awx-job-4242'" in held
+    assert "pid 1234 on awx-node-7" in held
+    assert clean_emulator.client.mutating_calls(since=seq) == []
+    unlocked = ansible("playbooks/unlock.yml", "prod")
+    assert unlocked.rc == 0, unlocked.messages()
+    assert "Removed the run lock of prod held by alice via AWX job 4242 (run awx-job-4242" in json.dumps(
+        unlocked.output
+    )
+    assert "Contents" not in s3.list_objects_v2(Bucket=lock_bucket, Prefix=lock_key)
+
     # A payment record in the bucket, written through its TLS-only policy (the emulator's requests stand for
     # requests over TLS, as the modules' are on AWS).
-    s3 = aws("s3")
     assert "aws:SecureTransport" in s3.get_bucket_policy(Bucket=bucket)["Policy"]
     s3.put_object(Bucket=bucket, Key="transactions/2026/11/28/0001.json", Body=b'{"amount": 1}')
 
