@@ -158,18 +158,3 @@ def test_group_vars_change_is_applied_and_shown(provisioned, emulator, ansible, 
     assert permissions(alb["IpPermissions"]) == {("tcp", 80, "203.0.113.0/24"), ("tcp", 443, "203.0.113.0/24")}
     back = ansible("site.yml", "dev")
     assert back.rc == 0 and back.changed >= 1
-
-
-def test_a_detached_internet_gateway_of_ours_is_attached_again_not_duplicated(provisioned, emulator, ansible, aws):
-    """What a run killed between CreateInternetGateway and AttachInternetGateway leaves: our gateway, detached."""
-    ec2 = aws("ec2")
-    by_name = [{"Name": "tag:Name", "Values": ["payment-igw-dev"]}]
-    [igw] = ec2.describe_internet_gateways(Filters=by_name)["InternetGateways"]
-    vpc_id = igw["Attachments"][0]["VpcId"]
-    ec2.detach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=vpc_id)
-    run = ansible("playbooks/network.yml", "dev")
-    assert run.rc == 0, run.messages()
-    gateways = ec2.describe_internet_gateways(Filters=by_name)["InternetGateways"]
-    assert [(g["InternetGatewayId"], [a["VpcId"] for a in g["Attachments"]]) for g in gateways] == [
-        (igw["InternetGatewayId"], [vpc_id])
-    ]
