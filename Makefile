@@ -59,10 +59,10 @@ lint: venv ## yamllint, ansible-lint (production profile), ruff, module docs
 	$(BIN)/python tests/sanity/check_docs.py
 
 unit: venv ## Unit tests: custom modules and plugins (moto in-process), the emulator
-	$(BIN)/python -m pytest tests/unit tests/emulator -q
+	$(BIN)/python -m pytest tests/unit tests/emulator -q -n 2
 
-integration: venv ## Roles and playbooks against the emulator (two lanes at once, see tests/integration/conftest.py)
-	$(BIN)/python -m pytest tests/integration -q -n 2 --dist loadgroup
+integration: venv ## Roles and playbooks against the emulator (three lanes at once, see tests/integration/conftest.py)
+	$(BIN)/python -m pytest tests/integration -q -n 3 --dist loadgroup
 
 molecule: venv ## molecule test (default scenario)
 	cd molecule/.. && PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/molecule test

@@ -197,12 +197,22 @@ def outputs_of():
 
 
 # ---------------------------------------------------------------------------------------------
-# Two lanes under pytest-xdist (make integration: -n 2 --dist loadgroup): the tests reading the provisioned
-# environments run in one worker (one session fixture provisions them once), the tests that need an empty
-# emulator of their own in the other, at the same time.
+# Three lanes under pytest-xdist (make integration: -n 3 --dist loadgroup), each worker with its own emulators:
+# the tests reading the provisioned environments in one (one session fixture provisions them once); the
+# kill-safety chain and the concurrent runs under faults in another; the other tests that need an empty
+# emulator in the third. Much of a run is spent waiting (AWS-style sleeps and polls), so three lanes share
+# two cores well.
 # ---------------------------------------------------------------------------------------------
+CHAOS_LANE = {"test_kill_safety.py", "test_concurrency_and_faults.py"}
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
-        lane = "scratch" if "clean_emulator" in fixtures or "scratch_emulator" in fixtures else "provisioned"
+        if item.path.name in CHAOS_LANE:
+            lane = "chaos"
+        elif "clean_emulator" in fixtures or "scratch_emulator" in fixtures:
+            lane = "scratch"
+        else:
+            lane = "provisioned"
         item.add_marker(pytest.mark.xdist_group(name=lane))
