@@ -32,12 +32,14 @@ class PlaybookRun:
     def failed(self):
         return self.rc != 0
 
-    def messages(self):
-        """The messages of failed tasks (and failed loop items), to assert on error texts."""
+    def messages(self, host=None):
+        """The messages of failed tasks (and failed loop items), to assert on error texts; of one host if given."""
         found = []
         for play in self.output.get("plays", []):
             for task in play.get("tasks", []):
-                for result in task.get("hosts", {}).values():
+                for name, result in task.get("hosts", {}).items():
+                    if host is not None and name != host:
+                        continue
                     if result.get("failed"):
                         found.append(f"{task['task']['name']}: {result.get('msg', '')}")
                     for item in result.get("results", []) or []:
@@ -61,14 +63,15 @@ ENVIRONMENTS = ["dev", "staging", "prod"]
 def make_runner(emu):
     """runner(playbook, envs, extra_vars=None, check=False, diff=False, forks=None) -> PlaybookRun on ``emu``.
 
-    envs: one environment name, or a list of them run together in one ansible-playbook call.
+    envs: one environment name, or a list of them run together in one ansible-playbook call (an entry with a
+    "/" is an inventory path).
     """
 
     def _run(playbook, envs, extra_vars=None, check=False, diff=False, forks=None):
         envs = [envs] if isinstance(envs, str) else list(envs)
         cmd = [str(BIN / "ansible-playbook"), playbook]
         for env_name in envs:
-            cmd += ["-i", f"inventories/{env_name}"]
+            cmd += ["-i", env_name if "/" in env_name else f"inventories/{env_name}"]
         cmd += ["--forks", str(forks or len(envs))]
         if extra_vars:
             cmd += ["-e", json.dumps(extra_vars)]

@@ -4,6 +4,7 @@ dev, staging and prod provisioned together (one fork each), read back from the e
 import json
 
 import pytest
+from batch import run_bad_inputs
 
 pytestmark = pytest.mark.integration
 
@@ -135,20 +136,25 @@ def test_ecr_encryption_change_on_existing_repository_is_refused(provisioned, em
     assert emulator.client.mutating_calls(since=seq) == []
 
 
-@pytest.mark.parametrize(
-    ("extra_vars", "expected"),
-    [
-        ({"s3_lifecycle_standard_ia_days": 20}, "s3_lifecycle_standard_ia_days=20 is invalid"),
-        ({"s3_lifecycle_expiration_days": 60}, "s3_lifecycle_expiration_days=60 is invalid"),
-        ({"ecr_kms_key": "alias/x"}, "ecr_kms_key='alias/x' is set but ecr_encryption_type=AES256"),
-        ({"ecr_lifecycle_rules": [{"tag_status": "tagged", "keep_last": 5}]}, "rule"),
-        ({"observability_alarm_period_seconds": 90}, "observability_alarm_period_seconds=90 is invalid"),
-        ({"ecs_alb_log_retention_days": 10}, "ecs_alb_log_retention_days=10 is not a CloudWatch Logs retention"),
-    ],
-)
-def test_bad_input_fails_in_preflight(clean_emulator, ansible, extra_vars, expected):
-    seq = clean_emulator.client.last_seq()
-    run = ansible("site.yml", "dev", extra_vars=extra_vars)
-    assert run.rc != 0
-    assert expected in run.messages()
-    assert clean_emulator.client.mutating_calls(since=seq) == []
+BAD_INPUTS = [
+    ({"s3_lifecycle_standard_ia_days": 20}, "s3_lifecycle_standard_ia_days=20 is invalid"),
+    ({"s3_lifecycle_expiration_days": 60}, "s3_lifecycle_expiration_days=60 is invalid"),
+    ({"ecr_kms_key": "alias/x"}, "ecr_kms_key='alias/x' is set but ecr_encryption_type=AES256"),
+    ({"ecr_lifecycle_rules": [{"tag_status": "tagged", "keep_last": 5}]}, "rule"),
+    ({"observability_alarm_period_seconds": 90}, "observability_alarm_period_seconds=90 is invalid"),
+    ({"ecs_alb_log_retention_days": 10}, "ecs_alb_log_retention_days=10 is not a CloudWatch Logs retention"),
+]
+
+
+@pytest.fixture(scope="module")
+def bad_inputs(scratch_emulator, tmp_path_factory):
+    """Every case of BAD_INPUTS in one site.yml run, a host each (tests/integration/batch.py)."""
+    return run_bad_inputs(scratch_emulator, BAD_INPUTS, tmp_path_factory.mktemp("bad-inputs"))
+
+
+@pytest.mark.parametrize(("extra_vars", "expected"), BAD_INPUTS)
+def test_bad_input_fails_in_preflight(bad_inputs, extra_vars, expected):
+    index = BAD_INPUTS.index((extra_vars, expected))
+    assert bad_inputs.failed(index), f"{extra_vars} did not fail"
+    assert expected in bad_inputs.messages(index)
+    assert bad_inputs.mutating_calls == []

@@ -1,0 +1,42 @@
+"""Many bad inputs checked by one site.yml run: one inventory host per input.
+
+Each host is a copy of one environment (in its inventory group, so its group_vars apply, with its region) whose
+bad values are host variables (which take precedence over group_vars). Every host must fail in the preflight
+with its own message, and the run must make no mutating call: what one ansible-playbook run per input proved,
+at the cost of one run.
+"""
+
+from dataclasses import dataclass
+
+import yaml
+from conftest import ROOT
+from conftest import PlaybookRun
+from conftest import make_runner
+
+
+@dataclass
+class BadInputs:
+    run: PlaybookRun
+    hosts: dict  # case index -> inventory host
+    mutating_calls: list  # during the run
+
+    def messages(self, index):
+        return " ".join(self.run.messages(self.hosts[index]).split())
+
+    def failed(self, index):
+        return self.run.stats.get(self.hosts[index], {}).get("failures", 0) > 0
+
+
+def run_bad_inputs(emu, cases, directory, env_name="dev", playbook="site.yml"):
+    """cases: [(host variables, expected message)]; every case a host of one run on an emptied ``emu``."""
+    inventory = yaml.safe_load((ROOT / "inventories" / env_name / "hosts.yml").read_text())
+    [base] = inventory[env_name]["hosts"].values()
+    hosts = {index: f"bad-{index:02d}" for index in range(len(cases))}
+    path = directory / "bad-inputs.yml"
+    path.write_text(
+        yaml.safe_dump({env_name: {"hosts": {hosts[i]: {**base, **values} for i, (values, _) in enumerate(cases)}}})
+    )
+    emu.client.reset()
+    seq = emu.client.last_seq()
+    run = make_runner(emu)(playbook, [str(path)], forks=min(len(cases), 8))
+    return BadInputs(run, hosts, emu.client.mutating_calls(since=seq))
