@@ -67,7 +67,24 @@ integration: venv ## Roles and playbooks against the emulator (three lanes at on
 molecule: venv ## molecule test (default scenario)
 	cd molecule/.. && PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/molecule test
 
-test: venv lint unit integration molecule ## Everything CI runs
+# make test runs the integration tests in the foreground and, alongside them, lint, unit and
+# molecule with their output kept in .cache/<step>.log and printed once the integration tests
+# end: most of an integration run waits on AWS-style sleeps and polls, so the other steps use the
+# idle CPU instead of running after it. Fails if any step failed, naming it.
+test: venv ## Everything CI runs: lint, unit, integration, molecule
+	@mkdir -p .cache; pids=""; \
+	for step in lint unit molecule; do \
+	  ( $(MAKE) --no-print-directory $$step > .cache/$$step.log 2>&1; echo $$? > .cache/$$step.rc ) & pids="$$pids $$!"; \
+	done; \
+	integration=0; $(MAKE) --no-print-directory integration || integration=$$?; \
+	wait $$pids || true; failed=""; \
+	for step in lint unit molecule; do \
+	  echo "=== make $$step (ran alongside the integration tests): exit $$(cat .cache/$$step.rc)"; \
+	  cat .cache/$$step.log; \
+	  [ "$$(cat .cache/$$step.rc)" = 0 ] || failed="$$failed $$step"; \
+	done; \
+	[ $$integration = 0 ] || failed="$$failed integration"; \
+	if [ -n "$$failed" ]; then echo "make test failed:$$failed"; exit 1; fi; echo "make test: every step passed"
 
 clean: emulator-stop ## Remove the venv and the emulator state
 	rm -rf $(VENV) .emulator .cache
