@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
 import os
 import socket
@@ -26,6 +27,12 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from emulator.client import EmulatorClient
 from emulator.client import EmulatorError
@@ -158,3 +165,26 @@ def run_local_play(emu: RunningEmulator, play: Path, extra_vars: dict[str, Any])
     )
     assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr}"
     return [task["hosts"]["localhost"] for task in json.loads(proc.stdout)["plays"][0]["tasks"]]
+
+
+def self_signed(common_name: str, key: Any = None) -> tuple[bytes, bytes]:
+    """A self-signed (certificate, key) PEM pair for ``common_name`` (also its DNS name), valid 30 days; RSA 2048
+    unless another private key is given (tests importing certificates into ACM)."""
+    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(common_name)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return cert.public_bytes(serialization.Encoding.PEM), key_pem

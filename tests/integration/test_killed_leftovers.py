@@ -6,41 +6,15 @@ calls of a stock module, planted on purpose: an internet gateway created but not
 (community.aws.acm_certificate imports, then tags).
 """
 
-import datetime
-
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+
+from emulator.testing import self_signed
 
 pytestmark = pytest.mark.integration
 
 DOMAIN = "api.dev.payment.internal"
 KEY_TYPES = ["RSA_2048", "EC_prime256v1", "EC_secp384r1"]
-
-
-def self_signed(domain):
-    """What the role generates: a self-signed EC P-384 certificate for the domain (PEM, key)."""
-    key = ec.generate_private_key(ec.SECP384R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + datetime.timedelta(days=397))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain)]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    pem_key = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return cert.public_bytes(serialization.Encoding.PEM), pem_key
 
 
 def certificates(acm):
@@ -55,7 +29,7 @@ def test_a_detached_gateway_and_an_untagged_certificate_are_taken_back(provision
     vpc_id = igw["Attachments"][0]["VpcId"]
     ec2.detach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=vpc_id)
     [ours] = certificates(acm)
-    body, key = self_signed(DOMAIN)
+    body, key = self_signed(DOMAIN, ec.generate_private_key(ec.SECP384R1()))  # what the role generates
     orphan = acm.import_certificate(Certificate=body, PrivateKey=key)["CertificateArn"]
 
     run = ansible("site.yml", "dev")
