@@ -7,16 +7,16 @@ at the cost of one run.
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import yaml
-from conftest import ROOT
-from conftest import PlaybookRun
-from conftest import make_runner
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
 class BadInputs:
-    run: PlaybookRun
+    run: object  # conftest.PlaybookRun
     hosts: dict  # case index -> inventory host
     mutating_calls: list  # during the run
 
@@ -27,8 +27,8 @@ class BadInputs:
         return self.run.stats.get(self.hosts[index], {}).get("failures", 0) > 0
 
 
-def run_bad_inputs(emu, cases, directory, env_name="dev", playbook="site.yml"):
-    """cases: [(host variables, expected message)]; every case a host of one run on an emptied ``emu``."""
+def run_bad_inputs(emu, runner, cases, directory, env_name="dev", playbook="site.yml"):
+    """cases: [(host variables, expected message)]; every case a host of one run (``runner``) on an emptied ``emu``."""
     inventory = yaml.safe_load((ROOT / "inventories" / env_name / "hosts.yml").read_text())
     [base] = inventory[env_name]["hosts"].values()
     hosts = {index: f"bad-{index:02d}" for index in range(len(cases))}
@@ -38,5 +38,13 @@ def run_bad_inputs(emu, cases, directory, env_name="dev", playbook="site.yml"):
     )
     emu.client.reset()
     seq = emu.client.last_seq()
-    run = make_runner(emu)(playbook, [str(path)], forks=min(len(cases), 8))
+    run = runner(playbook, [str(path)], forks=min(len(cases), 8))
     return BadInputs(run, hosts, emu.client.mutating_calls(since=seq))
+
+
+def assert_refused(bad_inputs, cases, extra_vars, expected):
+    """The case failed in the preflight with its message, and the run changed nothing."""
+    index = cases.index((extra_vars, expected))
+    assert bad_inputs.failed(index), f"{extra_vars} did not fail"
+    assert expected in bad_inputs.messages(index)
+    assert bad_inputs.mutating_calls == []

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from batch import run_bad_inputs
 from secrets_check import assert_no_secret_in
 
 from emulator.testing import running_emulator
@@ -191,6 +192,14 @@ def _outputs_of(run, host):
             if result and "payments_outputs" in result:
                 return result["payments_outputs"]
     raise AssertionError(f"no payments_outputs printed for {host}")
+
+
+@pytest.fixture(scope="module")
+def bad_inputs(request, scratch_emulator, tmp_path_factory):
+    """Every case of the test module's BAD_INPUTS in one site.yml run, one inventory host each (batch.py)."""
+    return run_bad_inputs(
+        scratch_emulator, make_runner(scratch_emulator), request.module.BAD_INPUTS, tmp_path_factory.mktemp("bad")
+    )
 
 
 @pytest.fixture(scope="session")
