@@ -61,8 +61,8 @@ lint: venv ## yamllint, ansible-lint (production profile), ruff, module docs
 unit: venv ## Unit tests: custom modules and plugins (moto in-process), the emulator
 	$(BIN)/python -m pytest tests/unit tests/emulator -q -n 2
 
-integration: venv ## Roles and playbooks against the emulator (four lanes at once, see tests/integration/conftest.py)
-	$(BIN)/python -m pytest tests/integration -q -n 4 --dist loadgroup
+integration: venv ## Roles and playbooks against the emulator (three lanes at once, see tests/integration/conftest.py)
+	$(BIN)/python -m pytest tests/integration -q -n 3 --dist loadgroup
 
 molecule: venv ## molecule test (default scenario)
 	cd molecule/.. && PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/molecule test

@@ -209,15 +209,13 @@ def outputs_of():
 
 
 # ---------------------------------------------------------------------------------------------
-# Four lanes under pytest-xdist (make integration: -n 4 --dist loadgroup), each worker with its own emulators:
-# the tests reading the provisioned environments in two (each worker's session fixture provisions them once;
-# the ECS/ALB tests, with their releases and site.yml runs, in one, the other tiers' in the other); the
-# kill-safety chain and the concurrent runs under faults in a third; the other tests that need an empty
-# emulator in the fourth. Much of a run is spent waiting (AWS-style sleeps and polls), so four lanes share
+# Three lanes under pytest-xdist (make integration: -n 3 --dist loadgroup), each worker with its own emulators:
+# the tests reading the provisioned environments in one (one session fixture provisions them once); the
+# kill-safety chain and the concurrent runs under faults in another; the other tests that need an empty
+# emulator in the third. Much of a run is spent waiting (AWS-style sleeps and polls), so three lanes share
 # two cores well.
 # ---------------------------------------------------------------------------------------------
 CHAOS_LANE = {"test_kill_safety.py", "test_concurrency_and_faults.py"}
-SECOND_PROVISIONED_LANE = {"test_ecs_alb.py"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -227,8 +225,6 @@ def pytest_collection_modifyitems(config, items):
             lane = "chaos"
         elif "clean_emulator" in fixtures or "scratch_emulator" in fixtures:
             lane = "scratch"
-        elif item.path.name in SECOND_PROVISIONED_LANE:
-            lane = "provisioned-ecs"
         else:
             lane = "provisioned"
         item.add_marker(pytest.mark.xdist_group(name=lane))
