@@ -241,40 +241,25 @@ def list_flow_logs(client, region):
     return _ec2(client, region, "flow_log", "describe_flow_logs", "FlowLogs", "FlowLogId")
 
 
+def _elbv2(client, region, kind, operation, key, prefix):
+    """Load balancers or target groups (``<prefix>Arn``, ``<prefix>Name``) with their tags."""
+    items = paginate(client, operation, key)
+    tags = _elbv2_tags(client, [i[f"{prefix}Arn"] for i in items])
+    return [
+        record(kind, i[f"{prefix}Arn"], i[f"{prefix}Name"], tags[i[f"{prefix}Arn"]], region, arn=i[f"{prefix}Arn"])
+        for i in items
+        if i[f"{prefix}Arn"] in tags
+    ]
+
+
 @lister("load_balancer", "elbv2")
 def list_load_balancers(client, region):
-    balancers = paginate(client, "describe_load_balancers", "LoadBalancers")
-    tags = _elbv2_tags(client, [b["LoadBalancerArn"] for b in balancers])
-    return [
-        record(
-            "load_balancer",
-            b["LoadBalancerArn"],
-            b["LoadBalancerName"],
-            tags[b["LoadBalancerArn"]],
-            region,
-            arn=b["LoadBalancerArn"],
-        )
-        for b in balancers
-        if b["LoadBalancerArn"] in tags
-    ]
+    return _elbv2(client, region, "load_balancer", "describe_load_balancers", "LoadBalancers", "LoadBalancer")
 
 
 @lister("target_group", "elbv2")
 def list_target_groups(client, region):
-    groups = paginate(client, "describe_target_groups", "TargetGroups")
-    tags = _elbv2_tags(client, [g["TargetGroupArn"] for g in groups])
-    return [
-        record(
-            "target_group",
-            g["TargetGroupArn"],
-            g["TargetGroupName"],
-            tags[g["TargetGroupArn"]],
-            region,
-            arn=g["TargetGroupArn"],
-        )
-        for g in groups
-        if g["TargetGroupArn"] in tags
-    ]
+    return _elbv2(client, region, "target_group", "describe_target_groups", "TargetGroups", "TargetGroup")
 
 
 def _elbv2_tags(client, arns):
