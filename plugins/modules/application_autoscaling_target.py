@@ -16,6 +16,12 @@ description:
     also deletes its scaling policies and scheduled actions; a target that is not registered is no change.
   - C(community.aws.application_autoscaling_policy) registers the target together with a policy but never
     deregisters it, so a teardown left it behind; this module closes that gap.
+  - With O(target_tracking_policy), it also puts a target tracking scaling policy on the target (created, or
+    updated when it differs), after the target is registered.
+  - C(community.aws.application_autoscaling_policy) (community.aws 10.0.0) leaves a registered target's
+    capacities alone unless C(override_task_capacity=true) (a changed minimum or maximum is silently not
+    applied) and registers the target and puts the policy even in check mode; this module compares both
+    and writes nothing in check mode.
   - Check mode and diff are supported.
 author:
   - payments.infra maintainers
@@ -43,6 +49,34 @@ options:
   max_capacity:
     description: The maximum capacity, at least O(min_capacity). Required with O(state=present).
     type: int
+  target_tracking_policy:
+    description:
+      - A target tracking scaling policy of the target, on a predefined metric (only with O(state=present)).
+      - Other policies of the target are left alone. O(state=absent) deletes every policy with the target.
+    type: dict
+    suboptions:
+      name:
+        description: The name of the policy.
+        type: str
+        required: true
+      target_value:
+        description: The value of the metric the policy keeps the target at (for example 70 percent CPU).
+        type: float
+        required: true
+      predefined_metric_type:
+        description: The predefined metric, for example V(ECSServiceAverageCPUUtilization).
+        type: str
+        required: true
+      scale_in_cooldown:
+        description: Seconds after a scale-in activity before another may start.
+        type: int
+      scale_out_cooldown:
+        description: Seconds after a scale-out activity before another may start.
+        type: int
+      disable_scale_in:
+        description: Whether the policy never scales in.
+        type: bool
+        default: false
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -57,13 +91,19 @@ EXAMPLES = r"""
     scalable_dimension: ecs:service:DesiredCount
     state: absent
 
-- name: Scale the service between 2 and 4 tasks
+- name: Scale the service between 2 and 4 tasks, keeping its average CPU at 70 percent
   payments.infra.application_autoscaling_target:
     service_namespace: ecs
     resource_id: service/payment-cluster-staging/payment-api-staging
     scalable_dimension: ecs:service:DesiredCount
     min_capacity: 2
     max_capacity: 4
+    target_tracking_policy:
+      name: payment-cpu-target-staging
+      target_value: 70
+      predefined_metric_type: ECSServiceAverageCPUUtilization
+      scale_in_cooldown: 300
+      scale_out_cooldown: 60
 """
 
 RETURN = r"""
@@ -92,6 +132,13 @@ target:
       description: The maximum capacity.
       type: int
       sample: 2
+    target_tracking_policy:
+      description: The target tracking policy, with its ARN (null in check mode before it exists).
+      returned: when O(target_tracking_policy) is given
+      type: dict
+      sample: {"name": "payment-cpu-target-dev", "target_value": 70.0,
+               "predefined_metric_type": "ECSServiceAverageCPUUtilization", "scale_in_cooldown": 300,
+               "scale_out_cooldown": 60, "disable_scale_in": false, "policy_arn": null}
 """
 
 try:
@@ -138,6 +185,75 @@ def register_target(client, namespace, resource_id, dimension, min_capacity, max
 
 
 @AWSRetry.jittered_backoff()
+def describe_policy(client, namespace, resource_id, dimension, name):
+    found = client.describe_scaling_policies(
+        ServiceNamespace=namespace, ResourceId=resource_id, ScalableDimension=dimension, PolicyNames=[name]
+    )["ScalingPolicies"]
+    return found[0] if found else None
+
+
+@AWSRetry.jittered_backoff()
+def put_target_tracking_policy(client, namespace, resource_id, dimension, name, configuration):
+    return client.put_scaling_policy(
+        PolicyName=name,
+        ServiceNamespace=namespace,
+        ResourceId=resource_id,
+        ScalableDimension=dimension,
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration=configuration,
+    ).get("PolicyARN")
+
+
+def policy_configuration(policy):
+    """The TargetTrackingScalingPolicyConfiguration of the ``target_tracking_policy`` option."""
+    configuration = {
+        "TargetValue": float(policy["target_value"]),
+        "PredefinedMetricSpecification": {"PredefinedMetricType": policy["predefined_metric_type"]},
+        "DisableScaleIn": bool(policy["disable_scale_in"]),
+    }
+    if policy["scale_in_cooldown"] is not None:
+        configuration["ScaleInCooldown"] = policy["scale_in_cooldown"]
+    if policy["scale_out_cooldown"] is not None:
+        configuration["ScaleOutCooldown"] = policy["scale_out_cooldown"]
+    return configuration
+
+
+def policy_view(found, wanted):
+    """The snake_case view of a DescribeScalingPolicies entry: only what the option sets, for the diff."""
+    if not found:
+        return {}
+    configuration = found.get("TargetTrackingScalingPolicyConfiguration") or {}
+    metric = configuration.get("PredefinedMetricSpecification") or {}
+    view = {
+        "name": found["PolicyName"],
+        "policy_type": found.get("PolicyType"),
+        "target_value": configuration.get("TargetValue"),
+        "predefined_metric_type": metric.get("PredefinedMetricType"),
+        "disable_scale_in": bool(configuration.get("DisableScaleIn", False)),
+    }
+    for key, field in (("scale_in_cooldown", "ScaleInCooldown"), ("scale_out_cooldown", "ScaleOutCooldown")):
+        if wanted.get(key) is not None or field in configuration:
+            view[key] = configuration.get(field)
+    view["policy_arn"] = found.get("PolicyARN")
+    return view
+
+
+def wanted_policy_view(policy, arn):
+    view = {
+        "name": policy["name"],
+        "policy_type": "TargetTrackingScaling",
+        "target_value": float(policy["target_value"]),
+        "predefined_metric_type": policy["predefined_metric_type"],
+        "disable_scale_in": bool(policy["disable_scale_in"]),
+    }
+    for key in ("scale_in_cooldown", "scale_out_cooldown"):
+        if policy[key] is not None:
+            view[key] = policy[key]
+    view["policy_arn"] = arn
+    return view
+
+
+@AWSRetry.jittered_backoff()
 def deregister_target(client, namespace, resource_id, dimension):
     try:
         client.deregister_scalable_target(
@@ -156,6 +272,17 @@ def main():
         state=dict(type="str", choices=["present", "absent"], default="present"),
         min_capacity=dict(type="int"),
         max_capacity=dict(type="int"),
+        target_tracking_policy=dict(
+            type="dict",
+            options=dict(
+                name=dict(type="str", required=True),
+                target_value=dict(type="float", required=True),
+                predefined_metric_type=dict(type="str", required=True),
+                scale_in_cooldown=dict(type="int"),
+                scale_out_cooldown=dict(type="int"),
+                disable_scale_in=dict(type="bool", default=False),
+            ),
+        ),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
@@ -190,6 +317,19 @@ def main():
                 register_target(
                     client, namespace, resource_id, dimension, params["min_capacity"], params["max_capacity"]
                 )
+            policy = params["target_tracking_policy"]
+            if policy:
+                found = describe_policy(client, namespace, resource_id, dimension, policy["name"]) if before else None
+                live = policy_view(found, policy)
+                wanted = wanted_policy_view(policy, live.get("policy_arn"))
+                before = dict(before, target_tracking_policy=live) if before else {}
+                after = dict(after, target_tracking_policy=wanted)
+                if live != wanted:
+                    changed = True
+                    if not module.check_mode:
+                        wanted["policy_arn"] = put_target_tracking_policy(
+                            client, namespace, resource_id, dimension, policy["name"], policy_configuration(policy)
+                        )
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"Could not manage the scalable target {namespace} {resource_id} {dimension}")
     result = {"changed": changed, "target": after}
