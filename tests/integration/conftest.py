@@ -211,11 +211,11 @@ def outputs_of():
 # ---------------------------------------------------------------------------------------------
 # Three lanes under pytest-xdist (make integration: -n 3 --dist loadgroup), each worker with its own emulators:
 # the tests reading the provisioned environments in one (one session fixture provisions them once); the
-# kill-safety chain and the concurrent runs under faults in another; the other tests that need an empty
-# emulator in the third. Much of a run is spent waiting (AWS-style sleeps and polls), so three lanes share
-# two cores well.
+# kill-safety chain, the concurrent runs under faults and the killed runs' processes in another; the other
+# tests that need an empty emulator in the third. Much of a run is spent waiting (AWS-style sleeps and
+# polls), so three lanes share two cores well.
 # ---------------------------------------------------------------------------------------------
-CHAOS_LANE = {"test_kill_safety.py", "test_concurrency_and_faults.py"}
+CHAOS_LANE = {"test_kill_safety.py", "test_concurrency_and_faults.py", "test_no_process_left.py"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,9 +1,10 @@
 #!/usr/bin/env python
 """ansible-test validate-modules, the parts we can run offline.
 
-For every module in plugins/modules and plugin in plugins/filter:
+For every module in plugins/modules and plugin in plugins/filter and plugins/callback:
 - ansible-doc renders it (text and --json);
-- DOCUMENTATION, EXAMPLES and RETURN are present and valid YAML, EXAMPLES are valid YAML tasks;
+- DOCUMENTATION is present; for modules and filters EXAMPLES and RETURN too, and valid YAML, EXAMPLES are valid
+  YAML tasks;
 - for modules, every documented option (fragments excluded) matches the argument_spec exactly
   in type, default, choices, required, aliases and elements, and nothing undocumented is accepted;
 - supports_check_mode is set.
@@ -85,6 +86,7 @@ def main():
         filter_module = __import__(f"ansible_collections.payments.infra.plugins.filter.{path.stem}", fromlist=["x"])
         filters += list(filter_module.FilterModule().filters())
     plugins["filter"] = sorted(filters)
+    plugins["callback"] = sorted(p.stem for p in (ROOT / "plugins/callback").glob("*.py"))
 
     for kind, names in plugins.items():
         fqcns = [f"{COLLECTION}.{n}" for n in names]
@@ -100,7 +102,7 @@ def main():
             if not entry or not entry.get("doc"):
                 errors.append(f"{fqcn}: ansible-doc --json returned no documentation")
                 continue
-            for part in ("examples", "return"):
+            for part in ("examples", "return") if kind in ("module", "filter") else ():
                 if not entry.get(part):
                     errors.append(f"{fqcn}: no {part.upper()}")
             if entry.get("examples"):
