@@ -70,18 +70,24 @@ def test_dev_and_prod_converge(provisioned, aws, env_name, klass, multi_az, prot
     )
 
 
-def test_static_parameter_change_reports_a_pending_reboot(provisioned, ansible, outputs_of):
-    params = {
-        "log_statement": "ddl",
-        "log_min_duration_statement": 1000,
-        "log_connections": 1,
-        "log_disconnections": 1,
-        "rds.force_ssl": 1,
-        "shared_preload_libraries": "pg_stat_statements",
-    }
-    run = ansible("site.yml", "staging", extra_vars={"rds_parameters": params})
+def test_static_parameter_change_reports_a_pending_reboot(provisioned, ansible, aws, outputs_of):
+    """A partial rds_parameters adds to the secure base: TLS enforcement and connection logging stay on."""
+    run = ansible(
+        "site.yml", "staging", extra_vars={"rds_parameters": {"shared_preload_libraries": "pg_stat_statements"}}
+    )
     assert run.rc == 0, run.messages()
     assert outputs_of(run, "payments-staging")["rds_pending_reboot"] == ["shared_preload_libraries"]
+    pages = (
+        aws("rds").get_paginator("describe_db_parameters").paginate(DBParameterGroupName="payment-db-params-staging")
+    )
+    values = {p["ParameterName"]: p.get("ParameterValue") for page in pages for p in page["Parameters"]}
+    assert {k: values[k] for k in ("rds.force_ssl", "log_connections", "log_disconnections", "log_statement")} == {
+        "rds.force_ssl": "1",
+        "log_connections": "1",
+        "log_disconnections": "1",
+        "log_statement": "ddl",
+    }
+    assert values["shared_preload_libraries"] == "pg_stat_statements"
     # Put staging back as provisioned for the tests that read it after this one.
     assert ansible("site.yml", "staging").rc == 0
 
@@ -105,6 +111,8 @@ BAD_INPUTS = [
     ({"rds_master_username": "postgres"}, "rds_master_username='postgres' is invalid"),
     ({"rds_storage_type": "io1"}, "needs rds_iops"),
     ({"rds_storage_type": "standard"}, "rds_storage_type"),
+    ({"rds_parameters": {"rds.force_ssl": 0}}, "rds_parameters['rds.force_ssl']=0 is refused"),
+    ({"payments_production": True, "rds_allow_plaintext_connections": True}, "rds_allow_plaintext_connections=True is"),
 ]
 
 
