@@ -28,7 +28,7 @@ EMULATOR_ENV := env -u AWS_PROFILE -u AWS_DEFAULT_PROFILE -u AWS_SESSION_TOKEN \
 	AWS_ENDPOINT_URL=$(EMULATOR_URL) AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
 	AWS_DEFAULT_REGION=us-east-1
 
-.PHONY: help venv emulator emulator-stop demo provision lint unit integration molecule test clean
+.PHONY: help venv emulator emulator-stop demo plan inventory provision lint unit integration molecule test clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -48,8 +48,14 @@ emulator: venv ## Start the local AWS emulator (idempotent)
 emulator-stop: ## Stop the local AWS emulator (idempotent)
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m emulator stop; fi
 
-demo: emulator ## Provision ENV (dev|staging|prod) on the local emulator and print its outputs
+inventory: # ENV must name an environment: nothing to run is a failure, not a success
+	@[ -f inventories/$(ENV)/hosts.yml ] || { echo "ENV=$(ENV) is not an environment: one of $$(ls inventories | tr '\n' ' ')" >&2; exit 2; }
+
+demo: inventory emulator ## Provision ENV (dev|staging|prod) on the local emulator and print its outputs
 	$(EMULATOR_ENV) $(BIN)/ansible-playbook site.yml -i inventories/$(ENV)
+
+plan: inventory emulator ## The plan of ENV on the local emulator: what a run would change, nothing written
+	$(EMULATOR_ENV) $(BIN)/ansible-playbook site.yml -i inventories/$(ENV) --check --diff
 
 lint: venv ## yamllint, ansible-lint (production profile), ruff, module docs
 	$(BIN)/yamllint --strict .

@@ -33,6 +33,7 @@ class Captured(Exception):
 
 
 def module_spec(name):
+    from ansible.module_utils import basic
     from ansible_collections.amazon.aws.plugins.module_utils import modules as aws_modules
 
     module = __import__(f"ansible_collections.payments.infra.plugins.modules.{name}", fromlist=["main"])
@@ -40,12 +41,15 @@ def module_spec(name):
     def capture(self, **kwargs):
         raise Captured(kwargs)
 
-    with mock.patch.object(aws_modules.AnsibleAWSModule, "__init__", capture):
+    with (
+        mock.patch.object(aws_modules.AnsibleAWSModule, "__init__", capture),
+        mock.patch.object(basic.AnsibleModule, "__init__", capture),
+    ):
         try:
             module.main()
         except Captured as done:
             return module, done.kwargs
-    raise AssertionError(f"{name}: main() never built an AnsibleAWSModule")
+    raise AssertionError(f"{name}: main() never built an AnsibleAWSModule or AnsibleModule")
 
 
 def compare(name, doc_options, spec, errors, path=""):

@@ -1,0 +1,80 @@
+# Copyright: payments.infra contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The end of a plan (--check): each resource that would change, and a line counting them."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: plan_summary
+type: aggregate
+short_description: Ends a plan (--check) with the resources it would change and a count of them
+description:
+  - >-
+    In check mode, collects every changed result (each loop item on its own) and, at the end of the run, lists
+    per host each resource a real run would create (+), change (~), replace (-/+) or destroy (-), then one line
+    such as C(plan: 2 to create, 3 to change, 0 to replace, 0 to destroy), or C(plan: no changes); a plan that
+    stopped on a failure ends C(plan: incomplete, it stopped on a failure (hosts)) instead.
+  - What is done to a resource is read from the result's diff (nothing before is a creation, nothing after a
+    deletion) or stated by C(payments.infra.plan); run the plan with C(--diff). A changed result without a diff
+    is counted as a change and marked C((no diff)).
+  - Written to standard error, so that a machine-readable stdout callback (json) stays parseable. Nothing is
+    printed outside check mode.
+"""
+
+from ansible import context
+from ansible.plugins.callback import CallbackBase
+
+from ansible_collections.payments.infra.plugins.module_utils.plan import SYMBOLS
+from ansible_collections.payments.infra.plugins.module_utils.plan import action_of
+from ansible_collections.payments.infra.plugins.module_utils.plan import count
+from ansible_collections.payments.infra.plugins.module_utils.plan import has_diff
+from ansible_collections.payments.infra.plugins.module_utils.plan import summary_line
+
+
+def _payload(result):
+    return result.result if hasattr(type(result), "result") else result._result
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "payments.infra.plan_summary"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def __init__(self, display=None):
+        super().__init__(display=display)
+        self._changes = {}  # host -> [(action, n, label, diff shown)]
+
+    def _record(self, result, item=None):
+        payload = _payload(result)
+        if not payload.get("changed"):
+            return
+        task = result._task.get_name()
+        label = task if item is None else f"{task} ({item})"
+        if payload.get("plan_resources"):
+            label = f"{label}: {', '.join(payload['plan_resources'])}"
+        host = result._host.get_name()
+        entry = (action_of(payload), count(payload), label, has_diff(payload))
+        self._changes.setdefault(host, []).append(entry)
+
+    def v2_runner_on_ok(self, result):
+        if "results" not in _payload(result):  # a loop's items were recorded one by one
+            self._record(result)
+
+    def v2_runner_item_on_ok(self, result):
+        self._record(result, item=self._get_item_label(_payload(result)))
+
+    def v2_playbook_on_stats(self, stats):
+        if not context.CLIARGS.get("check"):
+            return
+        stopped = sorted(set(stats.failures) | set(stats.dark))
+        totals = {}
+        for host in sorted(self._changes):
+            self._display.display(f"plan for {host}:", stderr=True)
+            for action, n, label, shown in self._changes[host]:
+                totals[action] = totals.get(action, 0) + n
+                self._display.display(f"  {SYMBOLS[action]} {label}{'' if shown else ' (no diff)'}", stderr=True)
+        if stopped:  # what it would do after the failure is unknown: no count that looks complete
+            self._display.display(f"plan: incomplete, it stopped on a failure ({', '.join(stopped)})", stderr=True)
+        else:
+            self._display.display(summary_line(totals), stderr=True)
