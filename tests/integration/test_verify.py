@@ -20,7 +20,10 @@ RULES = {
     "vpc-flow-logs",
     "ecr-encryption-at-rest",
     "ecr-scan-on-push",
+    "subnet-routing",
+    "security-group-chain",
 }
+SUBNETS = {"dev": 6, "staging": 6, "prod": 9}
 DELETION_PROTECTION_RULES = {"rds-deletion-protection", "alb-deletion-protection"}
 ENVIRONMENTS = ["dev", "staging", "prod"]
 SSH_FROM_ANYWHERE = [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
@@ -54,6 +57,53 @@ def test_provisioned_environments_pass_read_only(provisioned, emulator, ansible)
         assert all(all(oks) for oks in table.values())
         # The ALB, app and db security groups (and the VPC's default one).
         assert len(table["internet-ingress-alb-only"]) >= 3
+        # Connectivity: every subnet routed as its tier, each link of the security-group chain.
+        assert len(table["subnet-routing"]) == SUBNETS[env_name]
+        assert len(table["security-group-chain"]) == 5
+
+
+def test_broken_connectivity_is_named(provisioned, emulator, ansible, aws):
+    """A private subnet fallen back to the main route table (what a tag change once did) and a database group
+    that no longer lets the tasks in: each named, nothing changed; both put back as provisioned."""
+    ec2 = aws("ec2")
+
+    def one(items):
+        (item,) = items
+        return item
+
+    subnet = one(
+        ec2.describe_subnets(Filters=[{"Name": "tag:Name", "Values": ["payment-private-dev-us-east-1a"]}])["Subnets"]
+    )
+    table = one(
+        ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [subnet["SubnetId"]]}])[
+            "RouteTables"
+        ]
+    )
+    association = one(a for a in table["Associations"] if a.get("SubnetId") == subnet["SubnetId"])
+    groups = {
+        g["GroupName"]: g
+        for g in ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [subnet["VpcId"]]}])[
+            "SecurityGroups"
+        ]
+    }
+    db_rule = one(p for p in groups["payment-db-sg-dev"]["IpPermissions"] if p.get("FromPort") == 5432)
+    ec2.disassociate_route_table(AssociationId=association["RouteTableAssociationId"])
+    ec2.revoke_security_group_ingress(GroupId=groups["payment-db-sg-dev"]["GroupId"], IpPermissions=[db_rule])
+    try:
+        seq = emulator.client.last_seq()
+        run = ansible(VERIFY, "dev")
+        assert emulator.client.mutating_calls(since=seq) == []
+    finally:
+        ec2.associate_route_table(RouteTableId=table["RouteTableId"], SubnetId=subnet["SubnetId"])
+        ec2.authorize_security_group_ingress(GroupId=groups["payment-db-sg-dev"]["GroupId"], IpPermissions=[db_rule])
+    assert run.rc != 0
+    messages = run.messages()
+    assert "2 posture violation(s) in environment dev" in messages
+    assert (
+        "[subnet-routing] subnet payment-private-dev-us-east-1a (private): found no route table of its own"
+    ) in messages
+    assert "[security-group-chain] sg payment-db-sg-dev: found 5432 from payment-app-sg-dev: False" in messages
+    assert ansible(VERIFY, "dev").rc == 0  # put back as provisioned
 
 
 def test_planted_violations_are_each_named(provisioned, emulator, ansible, aws):
