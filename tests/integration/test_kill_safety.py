@@ -7,6 +7,10 @@ killed a random fraction of a second after the task started, so that they land i
 taken in increasing order: each run goes further than the one before (it re-checks what earlier runs made, then
 is killed in work no run has done yet), so one chain of runs puts every kill point into new work.
 ``PAYMENTS_CHAOS_SEED`` replays a chain; the report (.cache/chaos-report.json) lists the points and the tasks hit.
+
+Every killed run uses Mitogen's strategy (as ``make`` runs it) and must leave no process of its own on the
+controller a few seconds after the kill (plugins/callback/process_guard.py); the last killed run of site.yml is
+cancelled through ansible-runner, as AWX cancels a job.
 """
 
 import json
@@ -16,6 +20,7 @@ import signal
 import subprocess
 import time
 
+import ansible_runner
 import pytest
 from conftest import BIN
 from conftest import ROOT
@@ -24,24 +29,28 @@ from headcount import expected_counts
 from headcount import final_snapshots
 from headcount import leftovers
 from headcount import shared_counts
+from run_processes import RUN_MARK
+from run_processes import mitogen_env
+from run_processes import new_mark
+from run_processes import wait_until_gone
 from secrets_check import assert_no_secret_in
 
 pytestmark = pytest.mark.integration
 
 ENV = "dev"
 KILLS = 10
-# A full site.yml run of dev prints 155 task headers: the kill points are drawn from the creation of the lock
-# bucket (task 36, after the preflight) to the release of the lock (task 152). A kill point past the end of a
+# A full site.yml run of dev prints 175 task headers: the kill points are drawn from the creation of the lock
+# bucket (task 41, after the preflight) to the release of the lock (task 172). A kill point past the end of a
 # run fails the test ("ended before task N"): recount them when the playbooks grow.
-TASKS_IN_A_RUN = 153
-FIRST_CHANGE = 36
+TASKS_IN_A_RUN = 173
+FIRST_CHANGE = 41
 DESTROY = "playbooks/destroy.yml"
 # The same for a teardown of dev (81 task headers): from the lock to the last deletion.
 TASKS_IN_A_DESTROY = 80
 DESTROY_FIRST_CHANGE = 10
 
 
-def killed_run(emu, kill_at, delay, playbook="site.yml"):
+def killed_run(emu, kill_at, delay, playbook="site.yml", mark=None):
     """``playbook`` for dev, SIGKILLed (its whole process group) ``delay`` s after its ``kill_at``-th task started.
 
     Returns (the task it was in, seconds run, what it printed); the task is None when the run ended first.
@@ -49,6 +58,8 @@ def killed_run(emu, kill_at, delay, playbook="site.yml"):
     env = {
         **os.environ,
         **emu.env(),
+        **mitogen_env(),
+        RUN_MARK: mark or new_mark(),
         "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
         "ANSIBLE_FORCE_COLOR": "0",
         "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
@@ -86,11 +97,45 @@ def killed_run(emu, kill_at, delay, playbook="site.yml"):
         proc.stdout.close()
 
 
+def cancelled_through_runner(emu, cancel_at, private_data_dir, mark):
+    """site.yml for dev through ansible-runner as AWX runs a job, cancelled once its ``cancel_at``-th task started.
+
+    Returns (the task it was in, its status, what it printed).
+    """
+    private_data_dir.mkdir()
+    (private_data_dir / "project").symlink_to(ROOT)  # AWX checks the project out there and runs in it
+    tasks = []
+
+    def _on_event(event):
+        if event.get("event") == "playbook_on_task_start":
+            tasks.append(event["event_data"].get("task", ""))
+
+    result = ansible_runner.run(
+        private_data_dir=str(private_data_dir),
+        playbook="site.yml",
+        inventory=str(ROOT / "inventories" / ENV),
+        envvars={**emu.env(), **mitogen_env(), RUN_MARK: mark},
+        event_handler=_on_event,
+        cancel_callback=lambda: len(tasks) >= cancel_at,  # stays raised once raised, as AWX's cancel flag
+        settings={"pexpect_timeout": 0.2, "suppress_ansible_output": True},
+        quiet=True,
+    )
+    return (tasks[-1] if len(tasks) >= cancel_at else None), result.status, result.stdout.read()
+
+
+def assert_no_process_left(mark, report):
+    """No process of the run marked ``mark`` outlives it by more than a few seconds (recorded in ``report``)."""
+    left = wait_until_gone(mark)
+    report[-1]["processes_left"] = left
+    assert left == [], f"processes of the killed run still alive: {left}\n{report}"
+
+
 def kill_chain(emu, rng, points, playbook, report):
     """Runs of ``playbook`` killed at each of ``points`` in turn; each kill recorded in ``report``."""
     for point in points:
         delay = round(rng.uniform(0.0, 1.5), 2)
-        task, seconds, printed = killed_run(emu, point, delay, playbook)
+        mark = new_mark()
+        task, seconds, printed = killed_run(emu, point, delay, playbook, mark)
         assert_no_secret_in(emu, printed)
         report.append(
             {
@@ -103,14 +148,32 @@ def kill_chain(emu, rng, points, playbook, report):
             }
         )
         assert task is not None, f"the run of {playbook} ended before task {point}: {report}"
+        assert_no_process_left(mark, report)
 
 
-def test_killed_runs_then_rerun_converge_to_exactly_one_of_each(clean_emulator, ansible, aws):
+def test_killed_runs_then_rerun_converge_to_exactly_one_of_each(clean_emulator, ansible, aws, tmp_path, monkeypatch):
     seed = int(os.environ.get("PAYMENTS_CHAOS_SEED") or random.SystemRandom().randrange(10**6))
     rng = random.Random(seed)
-    points = sorted(rng.sample(range(FIRST_CHANGE, TASKS_IN_A_RUN), KILLS))
+    points = sorted(rng.sample(range(FIRST_CHANGE, TASKS_IN_A_RUN), KILLS + 1))
     report = {"seed": seed, "kills": []}
-    kill_chain(clean_emulator, rng, points, "site.yml", report["kills"])
+    kill_chain(clean_emulator, rng, points[:KILLS], "site.yml", report["kills"])
+
+    # The last one is an AWX-style job cancelled through ansible-runner (a SIGKILL of the job's process group).
+    monkeypatch.setenv("PATH", f"{BIN}:{os.environ.get('PATH', '')}")  # runner finds ansible-playbook on its PATH
+    mark = new_mark()
+    task, status, printed = cancelled_through_runner(clean_emulator, points[KILLS], tmp_path / "job", mark)
+    assert_no_secret_in(clean_emulator, printed)
+    report["kills"].append(
+        {
+            "playbook": "site.yml via ansible-runner",
+            "task_number": points[KILLS],
+            "task": task,
+            "status": status,
+            "took_over_lock": "Took over the run lock" in printed,
+        }
+    )
+    assert task is not None and status == "canceled", f"not cancelled mid-run: {report}"
+    assert_no_process_left(mark, report["kills"])
 
     # The next run takes over the lock the last killed run left (its process is gone) and converges.
     converge = ansible("site.yml", ENV)
