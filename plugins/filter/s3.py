@@ -8,6 +8,8 @@ import json
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.payments.infra.plugins.module_utils.plan import field_plan
+
 
 def tls_only_policy(bucket):
     """The bucket policy that denies every request not made over TLS, as a dict."""
@@ -103,15 +105,7 @@ def s3_bucket_plan(found, desired):
     mine = [b for b in found or [] if b.get("name") == desired["name"]]
     if not mine:
         return {"action": "create", "before": {}, "after": dict(wanted, name=desired["name"])}
-    current = _found_settings(mine[0])
-    changed = sorted(k for k in wanted if k in current and current[k] != wanted[k])
-    if not changed:
-        return {"action": None, "before": {}, "after": {}}
-    return {
-        "action": "change",
-        "before": {k: current[k] for k in changed},
-        "after": {k: wanted[k] for k in changed},
-    }
+    return field_plan(_found_settings(mine[0]), wanted)
 
 
 class FilterModule:

@@ -68,6 +68,34 @@ def summary_line(counts):
     return "plan: " + ", ".join(f"{counts.get(action, 0)} to {action}" for action in ACTIONS)
 
 
+def field_plan(live, desired):
+    """What converging ``live`` to ``desired`` would do, field by field: {action, before, after}.
+
+    live None (nothing exists): a creation, before {} and after the whole of desired. Otherwise the fields of
+    desired whose value differs from live's, as they are (before) and as they would be (after), and action
+    "change"; action None when none differs. A field only live has is not managed and not compared.
+    """
+    if not isinstance(desired, dict) or not (live is None or isinstance(live, dict)):
+        raise TypeError(f"field_plan: live (a dict or None) and desired (a dict) are needed, got {live!r}, {desired!r}")
+    if live is None:
+        return {"action": CREATE, "before": {}, "after": dict(desired)}
+    changed = sorted(k for k in desired if live.get(k) != desired[k])
+    if not changed:
+        return {"action": None, "before": {}, "after": {}}
+    return {"action": CHANGE, "before": {k: live.get(k) for k in changed}, "after": {k: desired[k] for k in changed}}
+
+
+def differing_sides(before, after):
+    """A change's two sides, dicts of fields, reduced to the fields that differ (a field on one side only
+    included); both whole when none differs, so that a change reported without a difference shows as one."""
+    if not (isinstance(before, dict) and isinstance(after, dict)):
+        return before, after
+    keys = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    if not keys:
+        return before, after
+    return {k: before[k] for k in keys if k in before}, {k: after[k] for k in keys if k in after}
+
+
 # The arguments of payments.infra.plan (its action plugin validates them; its module file documents them).
 PLAN_ARGUMENT_SPEC = {
     "action": {"type": "str", "required": True, "choices": list(ACTIONS)},

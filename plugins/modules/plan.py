@@ -30,7 +30,10 @@ options:
     description: What the plan says; by default the action and the resources.
     type: str
   before:
-    description: What the resources are now, for the diff (by default their names, or nothing for a creation).
+    description:
+      - What the resources are now, for the diff (by default their names, or nothing for a creation).
+      - For a C(change) whose two sides are dicts of fields, only the fields that differ are kept on each side;
+        when none differs nothing is planned (the result is not changed).
     type: raw
   after:
     description: What they would be, for the diff (by default their names, or nothing for a deletion).
@@ -44,6 +47,14 @@ EXAMPLES = r"""
     action: create
     resources: [payment-vpc-dev, payment-public-dev-us-east-1a]
     msg: The VPC does not exist yet; a real run creates it with its subnets.
+
+- name: Plan the VPC's tags (amazon.aws.ec2_vpc_net reports a change in check mode without a diff)
+  when: ansible_check_mode
+  payments.infra.plan:
+    action: change
+    resources: [payment-vpc-dev]
+    before: {tags: "{{ vpc.vpc.tags }}", cidr: "{{ vpc.vpc.cidr_block }}"}
+    after: {tags: "{{ wanted_tags }}", cidr: 10.10.0.0/16}
 
 - name: Plan a change that a module without check mode would make
   when: ansible_check_mode

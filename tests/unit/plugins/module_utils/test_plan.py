@@ -1,6 +1,7 @@
 import pytest
 
 from ansible_collections.payments.infra.plugins.module_utils import plan
+from ansible_collections.payments.infra.plugins.module_utils.plan import field_plan
 
 
 @pytest.mark.parametrize(
@@ -43,3 +44,38 @@ def test_summary_line():
     assert plan.summary_line({"change": 0}) == "plan: no changes"
     assert plan.summary_line({"create": 2, "change": 3}) == "plan: 2 to create, 3 to change, 0 to replace, 0 to destroy"
     assert plan.summary_line({"destroy": 1}) == "plan: 0 to create, 0 to change, 0 to replace, 1 to destroy"
+
+
+def test_field_plan_of_a_missing_resource_is_its_creation():
+    assert field_plan(None, {"threshold": 75.0}) == {"action": "create", "before": {}, "after": {"threshold": 75.0}}
+
+
+def test_field_plan_shows_only_the_fields_that_differ_each_side():
+    live = {"threshold": 90.0, "period": 300, "tags": {"Project": "payment-api"}, "arn": "not managed"}
+    desired = {"threshold": 75.0, "period": 300, "tags": {"Project": "payment-api", "CostCentre": "payments"}}
+    assert field_plan(live, desired) == {
+        "action": "change",
+        "before": {"tags": {"Project": "payment-api"}, "threshold": 90.0},
+        "after": {"tags": {"Project": "payment-api", "CostCentre": "payments"}, "threshold": 75.0},
+    }
+
+
+def test_field_plan_of_an_unchanged_resource_is_nothing():
+    assert field_plan({"period": 300, "extra": 1}, {"period": 300}) == {"action": None, "before": {}, "after": {}}
+
+
+def test_field_plan_refuses_what_is_not_fields():
+    with pytest.raises(TypeError, match="field_plan"):
+        field_plan({"period": 300}, ["period"])
+
+
+def test_a_change_shows_only_the_fields_that_differ():
+    live, wanted = {"tags": {"A": "1"}, "cidr": "10.0.0.0/16"}, {"tags": {}, "cidr": "10.0.0.0/16"}
+    before, after = plan.differing_sides(live, wanted)
+    assert (before, after) == ({"tags": {"A": "1"}}, {"tags": {}})
+    assert plan.differing_sides({"a": 1}, {"a": 1, "b": 2}) == ({}, {"b": 2})
+
+
+def test_a_change_without_a_difference_stays_whole_so_that_it_shows():
+    assert plan.differing_sides({"a": 1}, {"a": 1}) == ({"a": 1}, {"a": 1})
+    assert plan.differing_sides("x\n", "y\n") == ("x\n", "y\n")
