@@ -1,0 +1,52 @@
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.payments.infra.plugins.filter.rds import rds_live_refusals
+
+LIVE = [
+    {
+        "db_instance_identifier": "payment-db-dev",
+        "allocated_storage": 30,
+        "db_name": "payments",
+        "master_username": "payments_admin",
+        "engine_version": "15.7",
+    }
+]
+AS_BUILT = {
+    "rds_allocated_storage": 30,
+    "rds_db_name": "payments",
+    "rds_master_username": "payments_admin",
+    "rds_engine_version": "15",
+}
+
+
+def test_nothing_refused_without_an_instance_or_without_a_change():
+    assert rds_live_refusals([], {**AS_BUILT, "rds_allocated_storage": 1}) == []
+    assert rds_live_refusals(LIVE, AS_BUILT) == []
+    assert rds_live_refusals(LIVE, {**AS_BUILT, "rds_allocated_storage": 40, "rds_engine_version": "15.8"}) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "names"),
+    [
+        ({"rds_allocated_storage": 20}, ["rds_allocated_storage=20", "30 GiB", "cannot shrink"]),
+        ({"rds_db_name": "ledger"}, ["rds_db_name=ledger", "'payments'", "cannot rename"]),
+        ({"rds_master_username": "root_user"}, ["rds_master_username=root_user", "'payments_admin'"]),
+        ({"rds_engine_version": "16"}, ["rds_engine_version=16", "15.7", "major version upgrade", "'15'"]),
+        ({"rds_engine_version": "14"}, ["rds_engine_version=14", "cannot downgrade"]),
+        ({"rds_engine_version": "15.2"}, ["rds_engine_version=15.2", "cannot downgrade"]),
+    ],
+)
+def test_each_refusal_names_the_variable_the_values_and_the_way(change, names):
+    (message,) = rds_live_refusals(LIVE, {**AS_BUILT, **change})
+    for name in names:
+        assert name in message
+
+
+def test_every_refusal_is_given_at_once():
+    assert len(rds_live_refusals(LIVE, {**AS_BUILT, "rds_allocated_storage": 20, "rds_db_name": "x"})) == 2
+
+
+def test_wanted_must_be_the_variables():
+    with pytest.raises(AnsibleFilterError, match="rds_live_refusals"):
+        rds_live_refusals(LIVE, ["rds_db_name"])
