@@ -227,6 +227,75 @@ def update_service_task_definition_arn() -> None:
     EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
 
 
+# Sources of the texts below: real CreateService / UpdateService errors quoted in public issues (pulumi/pulumi-awsx
+# #1172 "InvalidParameterException: The container app did not have a container port 80 defined", aws/amazon-ecs-agent
+# #1276 "InvalidParameterException: The container Frontend does not exist in the task definition.") and write-ups of
+# an UpdateService to a task definition without the port ("The ECS service cannot be updated ...: The container ...
+# did not have a container port 443 defined.").
+def _check_load_balancer_containers(definition: Any, load_balancers: list[dict[str, Any]] | None) -> None:
+    """InvalidParameterException unless every ``loadBalancers`` entry names a container of ``definition`` that maps
+    its ``containerPort``."""
+    containers = {c.get("name"): c for c in definition.container_definitions or []}
+    for entry in load_balancers or []:
+        name, port = entry.get("containerName"), entry.get("containerPort")
+        if name is None:
+            continue
+        container = containers.get(name)
+        if container is None:
+            raise InvalidParameterException(f"The container {name} does not exist in the task definition.")
+        mapped = {int(m["containerPort"]) for m in container.get("portMappings") or [] if m.get("containerPort")}
+        if port is not None and int(port) not in mapped:
+            raise InvalidParameterException(f"The container {name} did not have a container port {port} defined.")
+
+
+def service_load_balancer_container_ports() -> None:
+    """CreateService, and UpdateService given ``loadBalancers`` or a task definition, check every ``loadBalancers``
+    entry against the task definition the service is to run (the one given, else its current one) before changing
+    anything: the container named by ``containerName`` must exist (``InvalidParameterException: The container <name>
+    does not exist in the task definition.``) and map ``containerPort`` in its ``portMappings``
+    (``InvalidParameterException: The container <name> did not have a container port <port> defined.``).
+
+    moto accepts any name and port, so a service whose target group sends traffic to a port no container listens on
+    is created on the emulator and refused by AWS.
+    """
+    original_create = EC2ContainerServiceBackend.create_service
+    original_update = EC2ContainerServiceBackend.update_service
+
+    @functools.wraps(original_create)
+    def create_service(
+        self: EC2ContainerServiceBackend,
+        cluster_str: str,
+        service_name: str,
+        desired_count: int,
+        task_definition_str: str | None = None,
+        load_balancers: list[dict[str, Any]] | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        if task_definition_str and load_balancers:
+            _check_load_balancer_containers(self.describe_task_definition(task_definition_str), load_balancers)
+        return original_create(
+            self, cluster_str, service_name, desired_count, task_definition_str, load_balancers, *args, **kwargs
+        )
+
+    @functools.wraps(original_update)
+    def update_service(self: EC2ContainerServiceBackend, service_properties: dict[str, Any]) -> Any:
+        given_definition = service_properties.get("task_definition")
+        given_balancers = service_properties.get("load_balancers")
+        if given_definition or given_balancers:
+            service = self._get_service(
+                service_properties.get("cluster", "default"), str(service_properties.get("service")).split("/")[-1]
+            )
+            definition = given_definition or service.task_definition
+            balancers = service.load_balancers if given_balancers is None else given_balancers
+            if definition and balancers:
+                _check_load_balancer_containers(self.describe_task_definition(definition), balancers)
+        return original_update(self, service_properties)
+
+    EC2ContainerServiceBackend.create_service = create_service  # type: ignore[method-assign]
+    EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
+
+
 def _steady() -> bool:
     return RUNNING_KNOB not in os.environ
 

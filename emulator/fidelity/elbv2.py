@@ -1,16 +1,26 @@
-"""ELBv2 fidelity patches: Application Load Balancer and target group attributes, listeners, deletion protection."""
+"""ELBv2 fidelity patches: Application Load Balancer and target group attributes, listeners, deletion protection,
+the targets ECS registers for its services."""
 
 from __future__ import annotations
 
 import functools
+import ipaddress
+import zlib
 from typing import Any
 
+from moto.ec2.exceptions import InvalidSubnetIdError
+from moto.ecs.exceptions import TaskDefinitionNotFoundException
+from moto.ecs.models import Service
+from moto.ecs.models import ecs_backends
 from moto.elbv2.exceptions import ELBClientError
 from moto.elbv2.models import ELBv2Backend
 from moto.elbv2.models import FakeAction
+from moto.elbv2.models import FakeHealthStatus
 from moto.elbv2.models import FakeListener
 from moto.elbv2.models import FakeLoadBalancer
 from moto.elbv2.models import FakeTargetGroup
+
+from emulator.fidelity.ecs import LIVE_SERVICE_STATUSES
 
 # DescribeLoadBalancerAttributes of a new Application Load Balancer: every attribute an ALB supports with its
 # default, as the ELBv2 API reference (LoadBalancerAttribute) documents them. ipv6.deny_all_igw_traffic depends
@@ -231,3 +241,115 @@ def action_defaults() -> None:
         original_init(self, data)
 
     FakeAction.__init__ = __init__  # type: ignore[method-assign]
+
+
+# ---- Targets of ECS services -----------------------------------------------------------------------------------------
+
+# TargetHealth of a target whose health check finds nothing listening (TargetHealth, API reference: "The load balancer
+# received an error while establishing a connection to the target").
+FAILED_HEALTH_CHECKS = ("Target.FailedHealthChecks", "Health checks failed")
+
+
+def _running_tasks(service: Service) -> list[tuple[str | None, list[str]]]:
+    """(task definition, awsvpc subnets) of each running task of ``service``: the running tasks of each deployment,
+    then the service's own revision for any running task no deployment accounts for (``MOTO_ECS_SERVICE_RUNNING``)."""
+    awsvpc = (service.network_configuration or {}).get("awsvpcConfiguration") or {}
+    tasks: list[tuple[str | None, list[str]]] = []
+    for deployment in service.deployments or []:
+        network = (deployment.get("networkConfiguration") or {}).get("awsvpcConfiguration") or awsvpc
+        task = (deployment.get("taskDefinition") or service.task_definition, list(network.get("subnets") or []))
+        tasks += [task] * int(deployment.get("runningCount") or 0)
+    running = int(service.running_count or 0)
+    return (tasks + [(service.task_definition, list(awsvpc.get("subnets") or []))] * running)[:running]
+
+
+def _task_ip(cidr: str, seed: str, index: int) -> str:
+    """The ``index``-th task address of a service (``seed``) in subnet ``cidr``, skipping the first four and the last
+    address as AWS does; deterministic."""
+    network = ipaddress.ip_network(cidr, strict=False)
+    usable = network.num_addresses - 5
+    start = zlib.crc32(seed.encode()) % usable
+    return str(network.network_address + 4 + (start + index) % usable)
+
+
+def _container_ports(service: Service, task_definition: str | None, container_name: str | None) -> set[int]:
+    """The container ports the container ``container_name`` of ``task_definition`` maps (where it listens)."""
+    try:
+        definition = service._backend.describe_task_definition(task_definition) if task_definition else None
+    except TaskDefinitionNotFoundException:
+        definition = None
+    for container in definition.container_definitions if definition else []:
+        if container.get("name") == container_name:
+            return {int(m["containerPort"]) for m in container.get("portMappings") or [] if m.get("containerPort")}
+    return set()
+
+
+def _ecs_targets(backend: ELBv2Backend, group: FakeTargetGroup) -> list[FakeHealthStatus]:
+    """The targets ECS registers in ``group`` (type ip) for the live services whose ``loadBalancers`` use it."""
+    if group.target_type != "ip":
+        return []
+    ecs = ecs_backends[backend.account_id][backend.region_name]
+    targets = []
+    for service in sorted(ecs.services.values(), key=lambda s: (s.cluster_arn, s.name)):
+        if service.status not in LIVE_SERVICE_STATUSES:
+            continue
+        seed = f"{service.cluster_arn}/{service.name}"
+        for entry in service.load_balancers or []:
+            if entry.get("targetGroupArn") != group.arn or entry.get("containerPort") is None:
+                continue
+            port = int(entry["containerPort"])
+            checked = port if group.health_check_port in (None, "traffic-port") else int(group.health_check_port)
+            for index, (task_definition, subnet_ids) in enumerate(_running_tasks(service)):
+                cidrs = []
+                for subnet_id in subnet_ids:
+                    try:
+                        cidrs.append(backend.ec2_backend.get_subnet(subnet_id).cidr_block)
+                    except InvalidSubnetIdError:
+                        continue
+                if not cidrs:
+                    continue
+                address = _task_ip(cidrs[index % len(cidrs)], seed, index // len(cidrs))
+                if checked in _container_ports(service, task_definition, entry.get("containerName")):
+                    targets.append(FakeHealthStatus(address, port, str(checked), "healthy"))
+                else:
+                    targets.append(FakeHealthStatus(address, port, str(checked), "unhealthy", *FAILED_HEALTH_CHECKS))
+    return targets
+
+
+def ecs_service_targets() -> None:
+    """DescribeTargetHealth of an ``ip`` target group that an ECS service's ``loadBalancers`` use lists that
+    service's running tasks, as ECS registers them (awsvpc: each task's own private IP): one target per running task
+    (``runningCount``, each task of the deployment it belongs to), its ``Id`` a private address of one of the
+    service's awsvpc subnets (tasks spread over the subnets in turn; deterministic: derived from the subnet's CIDR, the
+    service's cluster and name and the task's index), ``Port`` the ``containerPort`` of the ``loadBalancers`` entry,
+    ``HealthCheckPort`` the port the health check goes to (that port, for ``traffic-port``). A target is ``healthy``
+    when the task's container (``containerName``) maps the health-check port in its ``portMappings``; otherwise
+    nothing listens there and it is ``unhealthy`` with ``Target.FailedHealthChecks`` ("Health checks failed"). Targets
+    registered with RegisterTargets follow, as moto answers them; ``Targets`` in the request picks targets out.
+    A target group no live service uses keeps moto's answer.
+
+    moto's ECS registers nothing, so the target group of a running service looked empty: nothing could prove that
+    the service's tasks are behind its load balancer.
+    """
+    original = ELBv2Backend.describe_target_health
+
+    @functools.wraps(original)
+    def describe_target_health(
+        self: ELBv2Backend, target_group_arn: str, targets: list[dict[str, Any]]
+    ) -> list[FakeHealthStatus]:
+        group = self.target_groups.get(target_group_arn)
+        tasks = _ecs_targets(self, group) if group is not None else []
+        if not tasks:
+            return original(self, target_group_arn, targets)
+        if not targets:
+            return tasks + original(self, target_group_arn, targets)
+        answer = []
+        for target in targets:
+            port = target.get("Port")
+            match = next(
+                (t for t in tasks if t.instance_id == target.get("Id") and (port is None or int(port) == t.port)), None
+            )
+            answer.append(match or original(self, target_group_arn, [target])[0])
+        return answer
+
+    ELBv2Backend.describe_target_health = describe_target_health  # type: ignore[method-assign]

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from ansible.errors import AnsibleFilterError
 
 ANYWHERE = "0.0.0.0/0"
@@ -141,6 +143,77 @@ def security_group_chain_checks(groups, names, app_port, db_port, service_group_
     ]
 
 
+def _in_any(address, cidrs):
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in cidr for cidr in cidrs)
+
+
+def service_targets_checks(services, target_groups, subnets, container_port, name="service"):
+    """The service's tasks registered in its target group: as many healthy targets as it runs, in its private subnets.
+
+    services: the live ECS service (community.aws.ecs_service_info ``services``, INACTIVE ones left out; camelCase);
+    target_groups: its target groups with their targets (community.aws.elb_target_group_info with
+    collect_targets_health); subnets: the subnets of the VPC (amazon.aws.ec2_vpc_subnet_info); container_port: the
+    port the tasks listen on; name: ``<cluster>/<service>``, to name the service when it is missing. One row per
+    target group of the service: healthy targets as many as the service's running count (at least 1), every target
+    in one of the service's subnets tagged Tier private, on ``container_port``.
+    """
+    where = f"ecs service {name}"
+    live = [s for s in services or [] if s.get("status") != "INACTIVE"]
+    if not live:
+        expected = f"the service, its tasks healthy targets of its target group on port {container_port}"
+        return [_row("service-targets", where, False, "no such service", expected)]
+    service = live[0]
+    arns = [lb["targetGroupArn"] for lb in service.get("loadBalancers") or [] if lb.get("targetGroupArn")]
+    if not arns:
+        expected = f"a target group in its loadBalancers, its tasks healthy targets of it on port {container_port}"
+        return [_row("service-targets", where, False, "no target group in its loadBalancers", expected)]
+    running = int(service.get("runningCount") or 0)
+    own = set(((service.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}).get("subnets") or [])
+    private = [
+        s for s in subnets or [] if (s.get("id") or s.get("subnet_id")) in own and _tags(s).get("Tier") == "private"
+    ]
+    cidrs = [ipaddress.ip_network(s["cidr_block"]) for s in private if s.get("cidr_block")]
+    subnet_names = sorted(_tags(s).get("Name", s.get("id") or s.get("subnet_id")) for s in private)
+    by_arn = {g.get("target_group_arn"): g for g in target_groups or []}
+    expected = (
+        f"{max(running, 1)} healthy target(s) (the service's running count, at least 1), each in a private subnet of "
+        f"the service {subnet_names} on port {container_port}"
+    )
+    rows = []
+    for arn in arns:
+        group = by_arn.get(arn)
+        if group is None:
+            rows.append(_row("service-targets", f"target group {arn}", False, "no such target group", expected))
+            continue
+        resource = f"target group {group.get('target_group_name', arn)} ({where})"
+        described, healthy, misplaced = [], 0, []
+        for description in group.get("targets_health_description") or []:
+            target = description.get("target") or {}
+            health = description.get("target_health") or {}
+            state = health.get("state", "unknown")
+            text = f"{target.get('id')}:{target.get('port')} {state}"
+            if health.get("reason"):
+                text += f" ({health['reason']})"
+            described.append(text)
+            healthy += state == "healthy"
+            if not _in_any(target.get("id"), cidrs) or target.get("port") != int(container_port):
+                misplaced.append(f"{target.get('id')}:{target.get('port')}")
+        ok = running >= 1 and healthy == running and not misplaced
+        found = f"{healthy} healthy of {len(described)} target(s) {described}; the service runs {running} task(s)"
+        if misplaced:
+            found += f"; outside its private subnets or not on port {container_port}: {misplaced}"
+        rows.append(_row("service-targets", resource, ok, found, expected))
+    return rows
+
+
 class FilterModule:
     def filters(self):
-        return {"routing_checks": routing_checks, "security_group_chain_checks": security_group_chain_checks}
+        return {
+            "routing_checks": routing_checks,
+            "security_group_chain_checks": security_group_chain_checks,
+            "service_targets_checks": service_targets_checks,
+        }

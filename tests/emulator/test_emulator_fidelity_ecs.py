@@ -20,6 +20,7 @@ ECS_PATCHES = [
     ecs_fidelity.awsvpc_without_security_groups,
     ecs_fidelity.update_service_task_definition_arn,
     ecs_fidelity.service_deployments,
+    ecs_fidelity.service_load_balancer_container_ports,
     ecs_fidelity.fargate_task_definition_requirements,
     ecs_fidelity.task_definition_container_rules,
     ecs_fidelity.register_task_definition_returns_tags,
@@ -191,6 +192,48 @@ def test_awsvpc_without_security_groups(
     configuration = {"awsvpcConfiguration": {"subnets": [network["subnet"]]}}
     created = create_service(aws, cluster, network, task_definitions[1][0], networkConfiguration=configuration)
     assert created["networkConfiguration"]["awsvpcConfiguration"]["subnets"] == [network["subnet"]]
+
+
+def test_load_balancer_container_port_must_be_mapped(
+    aws: Callable[..., Any], cluster: str, network: dict[str, str], task_definitions: tuple[str, list[str]]
+) -> None:
+    ecs, elbv2 = aws("ecs"), aws("elbv2")
+    family = f"lb-{uuid.uuid4().hex[:8]}"
+    mapped = ecs.register_task_definition(
+        family=family,
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
+        containerDefinitions=[{"name": "app", "image": "nginx:1", "portMappings": [{"containerPort": 8080}]}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    vpc = aws("ec2").describe_subnets(SubnetIds=[network["subnet"]])["Subnets"][0]["VpcId"]
+    group = elbv2.create_target_group(
+        Name=f"lb-{uuid.uuid4().hex[:8]}", Protocol="HTTP", Port=8080, VpcId=vpc, TargetType="ip"
+    )["TargetGroups"][0]["TargetGroupArn"]
+
+    def balancer(name: str = "app", port: int = 8080) -> list[dict[str, Any]]:
+        return [{"targetGroupArn": group, "containerName": name, "containerPort": port}]
+
+    for name, port, message in (
+        ("app", 9090, "The container app did not have a container port 9090 defined."),
+        ("web", 8080, "The container web does not exist in the task definition."),
+    ):
+        with pytest.raises(ClientError) as refused:
+            create_service(aws, cluster, network, mapped, loadBalancers=balancer(name, port))
+        assert refused.value.response["Error"]["Code"] == "InvalidParameterException"
+        assert refused.value.response["Error"]["Message"] == message
+    assert ecs.list_services(cluster=cluster)["serviceArns"] == []
+
+    create_service(aws, cluster, network, mapped, loadBalancers=balancer())
+    # UpdateService: another port, or a task definition whose container does not map the port, changes nothing.
+    with pytest.raises(ClientError, match="did not have a container port 9090 defined"):
+        ecs.update_service(cluster=cluster, service="api", loadBalancers=balancer(port=9090))
+    with pytest.raises(ClientError, match="did not have a container port 8080 defined"):
+        ecs.update_service(cluster=cluster, service="api", taskDefinition=task_definitions[1][0])
+    service = describe(aws, cluster)
+    assert service["loadBalancers"] == balancer() and service["taskDefinition"] == mapped
+    assert ecs.update_service(cluster=cluster, service="api", desiredCount=1)["service"]["desiredCount"] == 1
 
 
 def test_update_service_reports_the_task_definition_arn(

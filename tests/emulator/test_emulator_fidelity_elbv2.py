@@ -1,5 +1,6 @@
 """elbv2.* fidelity patches: ALB/target group attributes, listeners and actions as ELBv2 stores them."""
 
+import ipaddress
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -9,7 +10,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from emulator import selfsigned
+from emulator.fidelity import PATCHES
 from emulator.fidelity import elbv2 as elbv2_fidelity
+from emulator.fidelity import patch_name
 from emulator.testing import RunningEmulator
 from emulator.testing import run_local_play
 
@@ -265,6 +268,134 @@ def test_forward_to_one_target_group_carries_forward_config(aws: Callable[..., A
         "TargetGroups": [{"TargetGroupArn": group, "Weight": 1}],
         "TargetGroupStickinessConfig": {"Enabled": False},
     }
+
+
+# ---- elbv2.ecs_service_targets ---------------------------------------------------------------------------------------
+
+
+def test_patch_is_registered(emu: RunningEmulator) -> None:
+    assert elbv2_fidelity.ecs_service_targets in PATCHES
+    assert patch_name(elbv2_fidelity.ecs_service_targets) in emu.client.health()["fidelity"]
+
+
+@pytest.fixture
+def fargate(aws: Callable[..., Any], network: dict[str, Any]) -> dict[str, Any]:
+    """A cluster, a task definition whose container "app" listens on 8080, and an ip target group on 8080."""
+    ecs = aws("ecs")
+    cluster = unique("targets")
+    ecs.create_cluster(clusterName=cluster)
+    task_definition = ecs.register_task_definition(
+        family=unique("targets"),
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
+        containerDefinitions=[{"name": "app", "image": "nginx:1", "portMappings": [{"containerPort": 8080}]}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    group = create_target_group(aws, network, TargetType="ip")
+    return {"cluster": cluster, "task_definition": task_definition, "target_group": group}
+
+
+def create_service(aws: Callable[..., Any], network: dict[str, Any], fargate: dict[str, Any], count: int) -> None:
+    aws("ecs").create_service(
+        cluster=fargate["cluster"],
+        serviceName="api",
+        taskDefinition=fargate["task_definition"],
+        desiredCount=count,
+        launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": network["subnet_ids"], "assignPublicIp": "DISABLED"}},
+        loadBalancers=[{"targetGroupArn": fargate["target_group"], "containerName": "app", "containerPort": 8080}],
+    )
+
+
+def targets(elbv2: Any, group: str, **request: Any) -> list[dict[str, Any]]:
+    return elbv2.describe_target_health(TargetGroupArn=group, **request)["TargetHealthDescriptions"]
+
+
+def subnet_of(ec2: Any, network: dict[str, Any], address: str) -> str:
+    """The subnet of ``network`` that holds ``address`` (not among the first four or the last address)."""
+    for subnet in ec2.describe_subnets(SubnetIds=network["subnet_ids"])["Subnets"]:
+        cidr = ipaddress.ip_network(subnet["CidrBlock"])
+        if ipaddress.ip_address(address) in cidr:
+            assert cidr.network_address + 4 <= ipaddress.ip_address(address) < cidr.broadcast_address
+            return subnet["SubnetId"]
+    raise AssertionError(f"{address} is in none of the subnets {network['subnet_ids']}")
+
+
+def test_service_targets_are_its_running_tasks(
+    aws: Callable[..., Any], network: dict[str, Any], fargate: dict[str, Any]
+) -> None:
+    elbv2, ec2 = aws("elbv2"), aws("ec2")
+    assert targets(elbv2, fargate["target_group"]) == []
+
+    create_service(aws, network, fargate, 3)
+
+    found = targets(elbv2, fargate["target_group"])
+    assert len(found) == 3
+    for target in found:
+        assert target["Target"]["Port"] == 8080
+        assert target["HealthCheckPort"] == "8080"
+        assert target["TargetHealth"] == {"State": "healthy"}
+    addresses = [t["Target"]["Id"] for t in found]
+    assert len(set(addresses)) == 3
+    # Spread over the service's subnets in turn.
+    subnets = [subnet_of(ec2, network, address) for address in addresses]
+    assert subnets == [network["subnet_ids"][0], network["subnet_ids"][1], network["subnet_ids"][0]]
+    # The same tasks on every call.
+    assert targets(elbv2, fargate["target_group"]) == found
+    # Targets in the request pick them out; an address no task has is not registered, as moto says.
+    assert targets(elbv2, fargate["target_group"], Targets=[{"Id": addresses[1], "Port": 8080}]) == [found[1]]
+    free = next(str(a) for a in ipaddress.ip_network("10.92.0.0/24").hosts() if str(a) not in addresses)
+    [stranger] = targets(elbv2, fargate["target_group"], Targets=[{"Id": free, "Port": 8080}])
+    assert stranger["TargetHealth"]["Reason"] == "Target.NotRegistered"
+
+
+def test_service_targets_follow_its_running_count(
+    aws: Callable[..., Any], network: dict[str, Any], fargate: dict[str, Any]
+) -> None:
+    ecs, elbv2 = aws("ecs"), aws("elbv2")
+    create_service(aws, network, fargate, 2)
+    two = targets(elbv2, fargate["target_group"])
+
+    ecs.update_service(cluster=fargate["cluster"], service="api", desiredCount=1)
+    assert targets(elbv2, fargate["target_group"]) == two[:1]
+    ecs.update_service(cluster=fargate["cluster"], service="api", desiredCount=0)
+    assert targets(elbv2, fargate["target_group"]) == []
+    # A deleted service registers nothing either.
+    ecs.update_service(cluster=fargate["cluster"], service="api", desiredCount=2)
+    assert len(targets(elbv2, fargate["target_group"])) == 2
+    ecs.delete_service(cluster=fargate["cluster"], service="api", force=True)
+    assert targets(elbv2, fargate["target_group"]) == []
+
+
+def test_service_targets_fail_health_checks_where_nothing_listens(
+    aws: Callable[..., Any], network: dict[str, Any], fargate: dict[str, Any]
+) -> None:
+    elbv2 = aws("elbv2")
+    create_service(aws, network, fargate, 2)
+
+    elbv2.modify_target_group(TargetGroupArn=fargate["target_group"], HealthCheckPort="9090")
+    found = targets(elbv2, fargate["target_group"])
+    assert [t["HealthCheckPort"] for t in found] == ["9090", "9090"]
+    assert [t["Target"]["Port"] for t in found] == [8080, 8080]
+    assert [t["TargetHealth"] for t in found] == [
+        {"State": "unhealthy", "Reason": "Target.FailedHealthChecks", "Description": "Health checks failed"}
+    ] * 2
+
+    elbv2.modify_target_group(TargetGroupArn=fargate["target_group"], HealthCheckPort="traffic-port")
+    assert [t["TargetHealth"]["State"] for t in targets(elbv2, fargate["target_group"])] == ["healthy", "healthy"]
+
+
+def test_target_group_no_service_uses_keeps_moto_answer(aws: Callable[..., Any], network: dict[str, Any]) -> None:
+    elbv2 = aws("elbv2")
+    group = create_target_group(aws, network, TargetType="ip")
+    assert targets(elbv2, group) == []
+
+    elbv2.register_targets(TargetGroupArn=group, Targets=[{"Id": "10.92.0.77", "Port": 8080}])
+
+    [registered] = targets(elbv2, group)
+    assert registered["Target"] == {"Id": "10.92.0.77", "Port": 8080}
+    assert registered["TargetHealth"]["State"] == "healthy"
 
 
 # ---- stock modules against the emulator ------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ RULES = {
     "ecr-scan-on-push",
     "subnet-routing",
     "security-group-chain",
+    "service-targets",
 }
 SUBNETS = {"dev": 6, "staging": 6, "prod": 9}
 DELETION_PROTECTION_RULES = {"rds-deletion-protection", "alb-deletion-protection"}
@@ -60,6 +61,8 @@ def test_provisioned_environments_pass_read_only(provisioned, emulator, ansible)
         # Connectivity: every subnet routed as its tier, each link of the security-group chain.
         assert len(table["subnet-routing"]) == SUBNETS[env_name]
         assert len(table["security-group-chain"]) == 5
+        # The service's running tasks, healthy targets of its one target group.
+        assert len(table["service-targets"]) == 1
 
 
 def test_broken_connectivity_is_named(provisioned, emulator, ansible, aws):
@@ -103,6 +106,31 @@ def test_broken_connectivity_is_named(provisioned, emulator, ansible, aws):
         "[subnet-routing] subnet payment-private-dev-us-east-1a (private): found no route table of its own"
     ) in messages
     assert "[security-group-chain] sg payment-db-sg-dev: found 5432 from payment-app-sg-dev: False" in messages
+    assert ansible(VERIFY, "dev").rc == 0  # put back as provisioned
+
+
+def test_unhealthy_service_targets_are_named(provisioned, emulator, ansible, aws):
+    """The target group's health checks sent to a port the container does not listen on: the service's task is
+    still registered, but unhealthy (Target.FailedHealthChecks), and the rule names it; put back as provisioned."""
+    elbv2 = aws("elbv2")
+    group = elbv2.describe_target_groups(Names=["payment-tg-dev"])["TargetGroups"][0]
+    assert group["HealthCheckPort"] == "traffic-port"
+    try:
+        elbv2.modify_target_group(TargetGroupArn=group["TargetGroupArn"], HealthCheckPort="9999")
+        seq = emulator.client.last_seq()
+        run = ansible(VERIFY, "dev")
+        assert emulator.client.mutating_calls(since=seq) == []
+    finally:
+        elbv2.modify_target_group(TargetGroupArn=group["TargetGroupArn"], HealthCheckPort="traffic-port")
+    assert run.rc != 0
+    messages = run.messages()
+    assert "1 posture violation(s) in environment dev" in messages
+    assert (
+        "[service-targets] target group payment-tg-dev (ecs service payment-cluster-dev/payment-api-dev): "
+        "found 0 healthy of 1 target(s) ['10.10."
+    ) in messages
+    assert ":8080 unhealthy (Target.FailedHealthChecks)']; the service runs 1 task(s); expected 1 healthy" in messages
+    assert elbv2.describe_target_groups(Names=["payment-tg-dev"])["TargetGroups"][0] == group
     assert ansible(VERIFY, "dev").rc == 0  # put back as provisioned
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from ansible_collections.payments.infra.plugins.filter.connectivity import routing_checks
 from ansible_collections.payments.infra.plugins.filter.connectivity import security_group_chain_checks
+from ansible_collections.payments.infra.plugins.filter.connectivity import service_targets_checks
 
 
 def subnet(name, tier, sid):
@@ -125,3 +126,94 @@ def test_each_broken_link_is_named(groups, service, db, broken):
 def test_a_missing_group_is_named():
     rows = security_group_chain_checks(GROUPS[:2], NAMES, 8080, 5432, ["sg-app"], ["sg-db"])
     assert failed(rows) == [("security groups", "missing: ['db-sg']")]
+
+
+TG_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/payment-tg-dev/1"
+VPC_SUBNETS = [
+    {"id": "s-pa", "cidr_block": "10.10.0.0/24", "tags": {"Name": "pub-a", "Tier": "public"}},
+    {"id": "s-pr-a", "cidr_block": "10.10.2.0/24", "tags": {"Name": "priv-a", "Tier": "private"}},
+    {"id": "s-pr-b", "cidr_block": "10.10.3.0/24", "tags": {"Name": "priv-b", "Tier": "private"}},
+]
+
+
+def service(running=2, subnets=("s-pr-a", "s-pr-b"), balancers=None):
+    return {
+        "serviceName": "api",
+        "status": "ACTIVE",
+        "runningCount": running,
+        "networkConfiguration": {"awsvpcConfiguration": {"subnets": list(subnets)}},
+        "loadBalancers": [{"targetGroupArn": TG_ARN, "containerName": "app", "containerPort": 8080}]
+        if balancers is None
+        else balancers,
+    }
+
+
+def target(address, port=8080, state="healthy", reason=None):
+    health = {"state": state, **({"reason": reason} if reason else {})}
+    return {"target": {"id": address, "port": port}, "health_check_port": str(port), "target_health": health}
+
+
+def groups(*targets):
+    return [{"target_group_arn": TG_ARN, "target_group_name": "payment-tg-dev", "targets_health_description": targets}]
+
+
+HEALTHY = groups(target("10.10.2.20"), target("10.10.3.20"))
+
+
+def targets_rows(services, target_groups, subnets=VPC_SUBNETS):
+    return service_targets_checks(services, target_groups, subnets, 8080, "payment-cluster-dev/api")
+
+
+def test_the_service_tasks_are_its_healthy_targets():
+    [row] = targets_rows([service()], HEALTHY)
+    assert row["ok"] and row["rule"] == "service-targets"
+    assert row["resource"] == "target group payment-tg-dev (ecs service payment-cluster-dev/api)"
+    assert row["found"].startswith("2 healthy of 2 target(s)")
+
+
+@pytest.mark.parametrize(
+    ("services", "target_groups", "found"),
+    [
+        ([service()], groups(target("10.10.2.20")), "1 healthy of 1 target(s)"),  # a task not registered
+        (
+            [service()],
+            groups(target("10.10.2.20"), target("10.10.3.20", state="unhealthy", reason="Target.FailedHealthChecks")),
+            "10.10.3.20:8080 unhealthy (Target.FailedHealthChecks)",
+        ),
+        ([service(running=0)], groups(), "0 healthy of 0 target(s)"),  # nothing running: at least 1
+        ([service()], groups(target("10.10.2.20"), target("10.10.0.20")), "['10.10.0.20:8080']"),  # public subnet
+        ([service()], groups(target("10.10.2.20"), target("10.10.3.20", port=9090)), "['10.10.3.20:9090']"),
+        # Its own subnets only: a private subnet the service does not use is not one of its private subnets.
+        ([service(subnets=["s-pr-a"])], HEALTHY, "['10.10.3.20:8080']"),
+        ([service()], [], "no such target group"),
+        ([service(balancers=[])], HEALTHY, "no target group in its loadBalancers"),
+        ([{"status": "INACTIVE"}], HEALTHY, "no such service"),
+        ([], HEALTHY, "no such service"),
+    ],
+    ids=[
+        "missing-target",
+        "unhealthy",
+        "nothing-running",
+        "public-subnet",
+        "wrong-port",
+        "other-subnet",
+        "no-target-group",
+        "no-load-balancer",
+        "inactive",
+        "missing-service",
+    ],
+)
+def test_each_broken_registration_is_named(services, target_groups, found):
+    [row] = targets_rows(services, target_groups)
+    assert not row["ok"]
+    assert found in row["found"], row["found"]
+    assert "on port 8080" in row["expected"]
+
+
+def test_the_expected_count_and_subnets_are_named():
+    [row] = targets_rows([service(running=3)], HEALTHY)
+    assert not row["ok"]
+    assert row["expected"] == (
+        "3 healthy target(s) (the service's running count, at least 1), each in a private subnet of the service "
+        "['priv-a', 'priv-b'] on port 8080"
+    )
