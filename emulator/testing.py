@@ -127,13 +127,23 @@ def running_emulator(
     with contextlib.ExitStack() as stack:
         if state_dir is None:
             state_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="payments-emulator-"))
-        emulator = RunningEmulator(
-            port=port if port is not None else free_port(),
-            state_dir=Path(state_dir).resolve(),
-        )
-        started = emulator.cli("start", *start_args)
+        # A port free_port() found free can be taken before the server binds it (by another test's emulator,
+        # or as the local port of an outgoing connection): a chosen port is chosen again, up to 3 times.
+        tries = 1 if port is not None else 3
+        for _ in range(tries):
+            emulator = RunningEmulator(
+                port=port if port is not None else free_port(),
+                state_dir=Path(state_dir).resolve(),
+            )
+            started = emulator.cli("start", *start_args)
+            if started.returncode == 0:
+                break
+            emulator.cli("stop")
         if started.returncode != 0:
-            raise EmulatorError(f"emulator start failed ({started.returncode}):\n{started.stdout}{started.stderr}")
+            raise EmulatorError(
+                f"emulator start failed ({started.returncode}, {tries} port(s) tried):\n"
+                f"{started.stdout}{started.stderr}"
+            )
         stack.callback(emulator.cli, "stop")
         yield emulator
 

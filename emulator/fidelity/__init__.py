@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from emulator.fidelity import acm
+from emulator.fidelity import autoscaling
 from emulator.fidelity import ec2
 from emulator.fidelity import ecr
 from emulator.fidelity import ecs
@@ -49,6 +50,8 @@ PATCHES: list[Callable[[], None]] = [
     rds.postgres_instance_validation,
     rds.incompatible_parameters_status,
     rds.managed_master_secret_content,
+    rds.modify_db_subnet_group_keeps_the_group,
+    autoscaling.deregister_deletes_policies,
     s3.lifecycle_rule_validation,
     s3.lifecycle_object_size_filters,
     s3.lifecycle_noncurrent_expiration_newer_versions,

@@ -1034,3 +1034,20 @@ def managed_master_secret_content() -> None:
         return json.dumps({"username": username, "password": secrets.token_urlsafe(24)})
 
     MasterUserSecret._generate_secret_string = _generate_secret_string  # type: ignore[method-assign]
+
+
+def modify_db_subnet_group_keeps_the_group() -> None:
+    """ModifyDBSubnetGroup changes the group's subnets (and description) and keeps the group.
+
+    moto pops the group from its backend and never puts it back, so the group vanishes: a DB subnet group
+    that grows with the network's AZ count was gone after the change (every DescribeDBSubnetGroups empty).
+    """
+    original = RDSBackend.modify_db_subnet_group
+
+    @functools.wraps(original)
+    def modify_db_subnet_group(self: RDSBackend, subnet_name: str, description: str, subnets: list[Any]) -> Any:
+        group = original(self, subnet_name, description, subnets)
+        self.subnet_groups[subnet_name] = group
+        return group
+
+    RDSBackend.modify_db_subnet_group = modify_db_subnet_group  # type: ignore[method-assign]

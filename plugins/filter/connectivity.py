@@ -29,14 +29,14 @@ def _default_route(table):
     return None
 
 
-def _ingress_from(group, port, source_group_id=None):
-    """True when ``group`` lets ``port`` in from ``source_group_id`` (or from anywhere when None)."""
+def _ingress_from(group, port, source_group_id=None, cidr=ANYWHERE):
+    """True when ``group`` lets ``port`` in from ``source_group_id`` (or, when None, from ``cidr``)."""
     for perm in group.get("ip_permissions") or []:
         low, high = perm.get("from_port"), perm.get("to_port")
         if perm.get("ip_protocol") not in ("tcp", "-1") or low is None or not low <= port <= high:
             continue
         if source_group_id is None:
-            if any(r.get("cidr_ip") == ANYWHERE for r in perm.get("ip_ranges") or []):
+            if any(r.get("cidr_ip") == cidr for r in perm.get("ip_ranges") or []):
                 return True
         elif any(p.get("group_id") == source_group_id for p in perm.get("user_id_group_pairs") or []):
             return True
@@ -93,11 +93,14 @@ def routing_checks(subnets, route_tables, nat_gateways, internet_gateways, priva
     return rows
 
 
-def security_group_chain_checks(groups, names, app_port, db_port, service_group_ids, db_group_ids):
+def security_group_chain_checks(
+    groups, names, app_port, db_port, service_group_ids, db_group_ids, ingress_cidrs=(ANYWHERE,)
+):
     """The chain internet -> load balancer (443) -> tasks (app port) -> database (db port), group by group.
 
     groups: the security groups of the VPC (amazon.aws.ec2_security_group_info); names: {alb, app, db} group names;
-    service_group_ids / db_group_ids: the groups the ECS service and the DB instance actually use.
+    service_group_ids / db_group_ids: the groups the ECS service and the DB instance actually use; ingress_cidrs:
+    where clients reach the load balancer from (the internet by default).
     """
     by_name = {g.get("group_name"): g for g in groups or []}
     missing = [names[k] for k in ("alb", "app", "db") if names[k] not in by_name]
@@ -108,9 +111,9 @@ def security_group_chain_checks(groups, names, app_port, db_port, service_group_
         _row(
             "security-group-chain",
             f"sg {names['alb']}",
-            _ingress_from(alb, 443),
-            "443 open to 0.0.0.0/0" if _ingress_from(alb, 443) else "443 not open to the internet",
-            "443 from the internet",
+            all(_ingress_from(alb, 443, cidr=cidr) for cidr in ingress_cidrs),
+            "443 open to " + (", ".join(c for c in ingress_cidrs if _ingress_from(alb, 443, cidr=c)) or "none of them"),
+            f"443 from {', '.join(ingress_cidrs)}",
         ),
         _row(
             "security-group-chain",

@@ -506,12 +506,12 @@ def validate_params(params):
     if size is not None and family in SIZED_ENGINES:
         low, high = STORAGE_SIZES[storage_type]
         _check_range("allocated_storage", size, low, high, f"{storage_type} storage for {engine}")
-    if max_size is not None and size is not None and max_size <= size:
+    if max_size and size is not None and max_size <= size:
         raise RDSInstanceValidationError(
             f"max_allocated_storage={max_size} must be larger than allocated_storage={size}: it is the size up to "
             "which RDS grows the storage automatically (omit it to leave storage autoscaling off)"
         )
-    if max_size is not None and family in SIZED_ENGINES:
+    if max_size and family in SIZED_ENGINES:
         _check_range("max_allocated_storage", max_size, 1, STORAGE_SIZES[storage_type][1], f"{storage_type} storage")
 
     if storage_type == "gp2":
@@ -778,7 +778,7 @@ def create_request(params, tags):
     }
     optional = {
         "EngineVersion": params["engine_version"],
-        "MaxAllocatedStorage": params["max_allocated_storage"],
+        "MaxAllocatedStorage": params["max_allocated_storage"] or None,
         "Iops": params["iops"],
         "StorageThroughput": params["storage_throughput"],
         "KmsKeyId": params["kms_key_id"],
@@ -817,7 +817,7 @@ def planned_instance(params):
         "EngineVersion": params["engine_version"],
         "DBInstanceClass": params["instance_class"],
         "AllocatedStorage": params["allocated_storage"],
-        "MaxAllocatedStorage": params["max_allocated_storage"],
+        "MaxAllocatedStorage": params["max_allocated_storage"] or None,
         "StorageType": params["storage_type"],
         "Iops": iops,
         "StorageThroughput": throughput,
@@ -1002,7 +1002,7 @@ def plan_changes(params, instance, same_kms_key=None):
     live_size, size_pending = _effective(live["allocated_storage"], pending, "AllocatedStorage")
     wanted_size = params["allocated_storage"]
     wanted_max = params["max_allocated_storage"]
-    autoscaling = wanted_max is not None or live["max_allocated_storage"] is not None
+    autoscaling = bool(wanted_max) or live["max_allocated_storage"] is not None
     storage_changed = False
     if wanted_size is not None and live_size is not None and wanted_size != live_size:
         if wanted_size > live_size:
@@ -1031,7 +1031,10 @@ def plan_changes(params, instance, same_kms_key=None):
         plan.already_pending["allocated_storage"] = wanted_size
     effective_size = max(wanted_size or 0, live_size or 0)
 
-    if wanted_max is not None and wanted_max != live["max_allocated_storage"]:
+    if wanted_max == 0 and live["max_allocated_storage"] is not None:
+        # Off: RDS turns storage autoscaling off when the maximum equals the allocated storage.
+        plan.change("max_allocated_storage", live["max_allocated_storage"], None, MaxAllocatedStorage=effective_size)
+    elif wanted_max and wanted_max != live["max_allocated_storage"]:
         if wanted_max <= effective_size:
             plan.refusals.append(
                 f"max_allocated_storage={wanted_max} must be larger than the instance's storage ({effective_size} "

@@ -11,13 +11,15 @@ version_added: 0.1.0
 description:
   - Creates, replaces or deletes one flow log of a VPC, subnet or elastic network interface,
     delivering to CloudWatch Logs, S3 or Kinesis Data Firehose.
-  - A flow log is identified by O(resource_id), O(traffic_type), O(log_destination_type) and its
-    destination (the log group for C(cloud-watch-logs), given either as O(log_group_name) or as
-    the log group ARN in O(log_destination); the bucket or delivery stream ARN otherwise).
-    Option names follow the EC2 C(CreateFlowLogs) API.
-  - Flow logs cannot be modified in place. When the flow log found differs in O(log_format),
-    O(max_aggregation_interval) or O(deliver_logs_permission_arn), it is replaced (deleted, then
-    created again); the replacement is shown with C(--diff). Only tags are updated in place.
+  - A flow log is identified by O(resource_id), O(log_destination_type) and its destination (the
+    log group for C(cloud-watch-logs), given either as O(log_group_name) or as the log group ARN in
+    O(log_destination); the bucket or delivery stream ARN otherwise). Option names follow the EC2
+    C(CreateFlowLogs) API.
+  - Flow logs cannot be modified in place. When the flow log found differs in O(traffic_type),
+    O(log_format), O(max_aggregation_interval) or O(deliver_logs_permission_arn), it is replaced
+    (deleted, then created again), so that a changed traffic type never leaves the old flow log
+    logging beside the new one; the replacement is shown with C(--diff). Only tags are updated in
+    place. O(state=absent) deletes the flow log of that destination whatever its traffic type.
   - The flow log is created with a deterministic client token and with its tags in the same call,
     so a run killed at any point leaves either nothing or a tagged flow log that the next run finds.
   - When several flow logs match the identity (duplicates left by an earlier tool), one is kept
@@ -366,7 +368,6 @@ def destination_key(destination_type, log_destination, log_group_name):
 def identity_of(flow_log):
     return (
         flow_log.get("ResourceId"),
-        flow_log.get("TrafficType"),
         flow_log.get("LogDestinationType"),
         destination_key(
             flow_log.get("LogDestinationType"), flow_log.get("LogDestination"), flow_log.get("LogGroupName")
@@ -377,7 +378,6 @@ def identity_of(flow_log):
 def desired_identity(params):
     return (
         params["resource_id"],
-        params["traffic_type"],
         params["log_destination_type"],
         destination_key(params["log_destination_type"], params["log_destination"], params["log_group_name"]),
     )
@@ -389,6 +389,8 @@ def immutable_changes(flow_log, params):
     Options left unset (log_format, deliver_logs_permission_arn) are not compared.
     """
     changes = {}
+    if params["traffic_type"] != flow_log.get("TrafficType"):
+        changes["traffic_type"] = (flow_log.get("TrafficType"), params["traffic_type"])
     current_interval = flow_log.get("MaxAggregationInterval") or DEFAULT_AGGREGATION_INTERVAL
     if params["max_aggregation_interval"] != current_interval:
         changes["max_aggregation_interval"] = (current_interval, params["max_aggregation_interval"])
@@ -509,7 +511,8 @@ def build_create_request(params, replaced, tags):
     if log_format:
         request["LogFormat"] = log_format
     # aws: tags cannot be set by users; a replacement cannot carry them over.
-    settable = {k: to_text(v) for k, v in tags.items() if not k.startswith("aws:")}
+    # Sorted: the same tags are the same request (its client token is derived from them in that order).
+    settable = {k: to_text(tags[k]) for k in sorted(tags) if not k.startswith("aws:")}
     if settable:
         request["TagSpecifications"] = boto3_tag_specifications(settable, ["vpc-flow-log"])
     return request

@@ -42,11 +42,19 @@ options:
   state:
     description:
       - V(present) registers a new revision when the latest C(ACTIVE) one differs (or there is none).
-      - V(absent) deregisters every C(ACTIVE) revision of the family (they become C(INACTIVE); services already
-        running one keep running it). A family without an C(ACTIVE) revision is not a change.
+      - V(absent) deregisters every C(ACTIVE) revision of the family but those in O(keep) (they become
+        C(INACTIVE); services already running one keep running it). A family without such a revision is not a
+        change.
     type: str
     choices: [present, absent]
     default: present
+  keep:
+    description:
+      - With O(state=absent), the revisions (ARNs or C(family:revision)) left C(ACTIVE), for example the one a
+        service runs after a deployment, so that the revisions it superseded go.
+    type: list
+    elements: str
+    default: []
   cpu:
     description:
       - The task CPU units, as a string or a number, for example V(256) (1024 units are 1 vCPU). Forms such as
@@ -432,13 +440,15 @@ def ensure_present(client, module, containers):
 
 def ensure_absent(client, module):
     family = module.params["family"]
-    active = list_revisions(client, family, "ACTIVE")
+    kept = {arn.rsplit("/", 1)[-1] for arn in module.params["keep"]}
+    every = list_revisions(client, family, "ACTIVE")
+    active = [arn for arn in every if arn.rsplit("/", 1)[-1] not in kept]
     result = {
         "changed": bool(active),
         "registered": False,
         "deregistered": active,
         "task_definition": {},
-        "diff": make_diff({"active_revisions": active}, {"active_revisions": []}),
+        "diff": make_diff({"active_revisions": every}, {"active_revisions": [a for a in every if a not in active]}),
     }
     if module.check_mode:
         return result
@@ -451,6 +461,7 @@ def main():
     argument_spec = dict(
         family=dict(type="str", required=True),
         state=dict(type="str", choices=["present", "absent"], default="present"),
+        keep=dict(type="list", elements="str", default=[]),
         cpu=dict(type="str"),
         memory=dict(type="str"),
         network_mode=dict(type="str", choices=list(NETWORK_MODES), default="awsvpc"),

@@ -80,7 +80,8 @@ options:
     description:
       - The size in GiB up to which RDS grows the storage by itself (storage autoscaling). Larger than
         O(allocated_storage).
-      - Without it, autoscaling is left as it is (off for a new instance).
+      - V(0) turns autoscaling off (on a live instance, the maximum is set to the allocated storage, which
+        is how RDS switches it off). Without it, autoscaling is left as it is (off for a new instance).
     type: int
   storage_type:
     description:

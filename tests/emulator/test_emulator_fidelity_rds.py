@@ -431,3 +431,21 @@ def test_managed_master_secret_holds_the_instance_user_and_a_generated_password(
     assert secrets[0]["password"] != secrets[1]["password"]
     assert "P@55w0rd!" not in {s["password"] for s in secrets}
     assert all(len(s["password"]) >= 24 for s in secrets)
+
+
+def test_a_modified_db_subnet_group_keeps_existing_with_its_new_subnets(aws: Aws) -> None:
+    ec2 = aws("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.77.{i}.0/24", AvailabilityZone=f"us-east-1{'abc'[i]}")["Subnet"][
+            "SubnetId"
+        ]
+        for i in range(3)
+    ]
+    name = unique("grown-subnets")
+    rds = aws("rds")
+    rds.create_db_subnet_group(DBSubnetGroupName=name, DBSubnetGroupDescription="two AZs", SubnetIds=subnets[:2])
+    rds.modify_db_subnet_group(DBSubnetGroupName=name, SubnetIds=subnets)
+    (group,) = rds.describe_db_subnet_groups(DBSubnetGroupName=name)["DBSubnetGroups"]
+    assert sorted(s["SubnetIdentifier"] for s in group["Subnets"]) == sorted(subnets)
+    assert group["DBSubnetGroupDescription"] == "two AZs"

@@ -276,8 +276,9 @@ def test_release_bumps_the_revision_once_and_a_repeat_changes_nothing(provisione
     assert site.rc == 0, site.messages()
     assert site.changed == 0, site.changed_tasks()
     assert outputs_of(site, "payments-staging")["image"] == f"{REPOSITORY_URI}:1.4.2"
-    revisions = aws("ecs").list_task_definitions(familyPrefix="payment-api-staging")["taskDefinitionArns"]
-    assert len(revisions) == old + 1
+    # The revision the release superseded was deregistered: only the running one is ACTIVE.
+    active = aws("ecs").list_task_definitions(familyPrefix="payment-api-staging", status="ACTIVE")["taskDefinitionArns"]
+    assert active == [after["taskDefinition"]]
 
 
 @pytest.mark.parametrize(

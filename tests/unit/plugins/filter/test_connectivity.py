@@ -123,6 +123,19 @@ def test_each_broken_link_is_named(groups, service, db, broken):
     assert [r for r, _ in failed(security_group_chain_checks(groups, NAMES, 8080, 5432, service, db))] == [broken]
 
 
+def test_the_load_balancer_is_reached_from_every_ingress_cidr_given():
+    office = {
+        **GROUPS[0],
+        "ip_permissions": [{**GROUPS[0]["ip_permissions"][0], "ip_ranges": [{"cidr_ip": "203.0.113.0/24"}]}],
+    }
+    groups = [office, *GROUPS[1:]]
+    assert (
+        failed(security_group_chain_checks(groups, NAMES, 8080, 5432, ["sg-app"], ["sg-db"], ["203.0.113.0/24"])) == []
+    )
+    rows = failed(security_group_chain_checks(groups, NAMES, 8080, 5432, ["sg-app"], ["sg-db"]))
+    assert rows == [("sg alb-sg", "443 open to none of them")]
+
+
 def test_a_missing_group_is_named():
     rows = security_group_chain_checks(GROUPS[:2], NAMES, 8080, 5432, ["sg-app"], ["sg-db"])
     assert failed(rows) == [("security groups", "missing: ['db-sg']")]

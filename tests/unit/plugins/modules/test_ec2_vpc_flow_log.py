@@ -108,7 +108,7 @@ def test_log_group_arn_and_name_are_the_same_destination(run_module, ec2_client,
     assert again["changed"] is False, again
 
 
-def test_other_traffic_type_is_another_flow_log(run_module, ec2_client, vpc, bucket):
+def test_another_destination_is_another_flow_log(run_module, ec2_client, vpc, bucket):
     run_module(ec2_vpc_flow_log, args(vpc))
     reject = run_module(
         ec2_vpc_flow_log,
@@ -123,6 +123,13 @@ def test_other_traffic_type_is_another_flow_log(run_module, ec2_client, vpc, buc
     )
     assert reject["changed"] is True
     assert len(flow_logs(ec2_client, vpc)) == 2
+
+
+def test_absent_deletes_the_flow_log_of_the_destination_whatever_its_traffic_type(run_module, ec2_client, vpc):
+    run_module(ec2_vpc_flow_log, args(vpc))
+    gone = run_module(ec2_vpc_flow_log, args(vpc, traffic_type="REJECT", state="absent"))
+    assert gone["changed"] is True
+    assert flow_logs(ec2_client, vpc) == []
 
 
 def test_create_s3_subnet(run_module, ec2_client, vpc, bucket, api_calls):
@@ -302,8 +309,8 @@ def test_replace_when_log_format_changes(run_module, ec2_client, vpc, api_calls)
 
 @pytest.mark.parametrize(
     "change",
-    [{"max_aggregation_interval": 60}, {"deliver_logs_permission_arn": OTHER_ROLE}],
-    ids=["max_aggregation_interval", "deliver_logs_permission_arn"],
+    [{"max_aggregation_interval": 60}, {"deliver_logs_permission_arn": OTHER_ROLE}, {"traffic_type": "REJECT"}],
+    ids=["max_aggregation_interval", "deliver_logs_permission_arn", "traffic_type"],
 )
 def test_replace_when_other_immutable_attribute_changes(run_module, ec2_client, vpc, change):
     first = run_module(ec2_vpc_flow_log, args(vpc, log_format=CUSTOM_FORMAT))
@@ -535,3 +542,20 @@ def test_client_token_is_deterministic(run_module, vpc, api_calls, ec2_client):
     assert len(tokens) == 3 and tokens[0] == tokens[1] != tokens[2]
     assert again != first
     assert [f["FlowLogId"] for f in flow_logs(ec2_client, vpc)] == [again]
+
+
+def test_the_create_request_is_the_same_whatever_the_order_of_the_tags():
+    params = {
+        "resource_id": "vpc-1",
+        "resource_type": "VPC",
+        "traffic_type": "ALL",
+        "log_destination_type": "cloud-watch-logs",
+        "max_aggregation_interval": 600,
+        "log_group_name": "/payment/dev/vpc-flow-logs",
+        "log_destination": None,
+        "deliver_logs_permission_arn": "arn:aws:iam::123456789012:role/r",
+        "log_format": None,
+    }
+    one = ec2_vpc_flow_log.build_create_request(params, None, {"b": "2", "a": "1"})
+    other = ec2_vpc_flow_log.build_create_request(params, None, {"a": "1", "b": "2"})
+    assert one == other

@@ -530,3 +530,14 @@ def test_present_needs_container_definitions(aws, run_module, api_calls):
     result = run_module(ecs_task_definition, {"family": FAMILY})
     assert result["failed"] and "container_definitions" in result["msg"]
     assert api_calls == []
+
+
+def test_absent_keeps_the_revisions_asked_for(ecs, run_module, api_calls):
+    for memory in ("512", "1024", "2048"):
+        run_module(ecs_task_definition, args(memory=memory))
+    running = f"{FAMILY}:3"
+    result = run_module(ecs_task_definition, {"family": FAMILY, "state": "absent", "keep": [running]}, diff=True)
+    assert result["changed"] and [arn.rsplit(":", 1)[1] for arn in result["deregistered"]] == ["2", "1"]
+    assert active_revisions(ecs) == [3]
+    assert [a.rsplit(":", 1)[1] for a in result["diff"]["after"]["active_revisions"]] == ["3"]
+    assert not run_module(ecs_task_definition, {"family": FAMILY, "state": "absent", "keep": [running]})["changed"]

@@ -754,3 +754,12 @@ def test_snapshot_of_tells_incarnations_apart():
         {"DBInstanceIdentifier": ID, "DbiResourceId": "db-A", "InstanceCreateTime": "2025-01-01"}, instance
     )
     assert not rds_instance.snapshot_of({"DBInstanceIdentifier": "other"}, copy.deepcopy(instance))
+
+
+def test_max_allocated_storage_zero_turns_storage_autoscaling_off(run_module, rds):
+    run_module(rds_db_instance, args(max_allocated_storage=100))
+    assert live(rds)["MaxAllocatedStorage"] == 100
+    off = run_module(rds_db_instance, args(max_allocated_storage=0), diff=True)
+    assert off["changed"] is True
+    assert live(rds).get("MaxAllocatedStorage") is None
+    assert run_module(rds_db_instance, args(max_allocated_storage=0))["changed"] is False
