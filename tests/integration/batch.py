@@ -27,8 +27,9 @@ class BadInputs:
         return self.run.stats.get(self.hosts[index], {}).get("failures", 0) > 0
 
 
-def run_bad_inputs(emu, runner, cases, directory, env_name="dev", playbook="site.yml"):
-    """cases: [(host variables, expected message)]; every case a host of one run (``runner``) on an emptied ``emu``."""
+def run_bad_inputs(emu, runner, cases, directory, env_name="dev", playbook="site.yml", reset=True):
+    """cases: [(host variables, expected message)]; every case a host of one run (``runner``) on an emptied ``emu``
+    (or, reset=False, on what it holds: refusals that depend on a live environment)."""
     inventory = yaml.safe_load((ROOT / "inventories" / env_name / "hosts.yml").read_text())
     [base] = inventory[env_name]["hosts"].values()
     hosts = {index: f"bad-{index:02d}" for index in range(len(cases))}
@@ -36,7 +37,8 @@ def run_bad_inputs(emu, runner, cases, directory, env_name="dev", playbook="site
     path.write_text(
         yaml.safe_dump({env_name: {"hosts": {hosts[i]: {**base, **values} for i, (values, _) in enumerate(cases)}}})
     )
-    emu.client.reset()
+    if reset:
+        emu.client.reset()
     seq = emu.client.last_seq()
     run = runner(playbook, [str(path)], forks=min(len(cases), 8))
     return BadInputs(run, hosts, emu.client.mutating_calls(since=seq))
