@@ -39,11 +39,11 @@ pytestmark = pytest.mark.integration
 
 ENV = "dev"
 KILLS = 10
-# A full site.yml run of dev prints 175 task headers: the kill points are drawn from the creation of the lock
-# bucket (task 41, after the preflight) to the release of the lock (task 172). A kill point past the end of a
+# A full site.yml run of dev prints 195 task headers: the kill points are drawn from the creation of the lock
+# bucket (task 45, after the preflight) to the release of the lock (task 192). A kill point past the end of a
 # run fails the test ("ended before task N"): recount them when the playbooks grow.
-TASKS_IN_A_RUN = 173
-FIRST_CHANGE = 41
+TASKS_IN_A_RUN = 193
+FIRST_CHANGE = 45
 DESTROY = "playbooks/destroy.yml"
 # The same for a teardown of dev (81 task headers): from the lock to the last deletion.
 TASKS_IN_A_DESTROY = 80
