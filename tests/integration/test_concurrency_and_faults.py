@@ -8,6 +8,7 @@ resources they consist of: nothing duplicated by a retried call.
 """
 
 import json
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -73,7 +74,9 @@ def test_parallel_environments_under_faults_and_a_second_run_of_one(clean_emulat
     message = " ".join(second.messages().split())
     assert f"Run lock s3://{LOCK_BUCKET}/locks/dev.lock is held by {holder['holder']}" in message, message
     assert f"run_id '{holder['run_id']}'" in message and "purpose 'site.yml'" in message
-    assert "after waiting 5s (wait_timeout=5)" in message
+    # It waited at least the timeout (under load and faults a poll can end a second or two later).
+    waited = re.search(r"after waiting (\d+)s \(wait_timeout=5\)", message)
+    assert waited and int(waited.group(1)) >= 5, message
     assert "ansible-playbook playbooks/unlock.yml -i inventories/<env>" in message
     assert second.changed == 0, second.changed_tasks()
 
