@@ -63,6 +63,7 @@ lint: venv ## yamllint, ansible-lint (production profile), ruff, module docs
 	$(BIN)/ruff format --check .
 	$(BIN)/ansible-lint
 	$(BIN)/python tests/sanity/check_docs.py
+	$(BIN)/python tests/sanity/readme_limits.py
 
 unit: venv ## Unit tests: custom modules and plugins (moto in-process), the emulator
 	$(BIN)/python -m pytest tests/unit tests/emulator -q -n 2

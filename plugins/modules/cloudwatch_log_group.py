@@ -112,14 +112,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.payments.infra.plugins.module_utils.common import desired_tags
 from ansible_collections.payments.infra.plugins.module_utils.common import make_diff
+from ansible_collections.payments.infra.plugins.module_utils.limits import RETENTION_DAYS
 
 # Every retention PutRetentionPolicy accepts (the Days enum of the CloudWatch Logs API reference). amazon.aws
 # 10.1.2's cloudwatchlogs_log_group knows 17 of these 22 (not 1096, 2192, 2557, 2922, 3288).
-# fmt: off
-RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-)
-# fmt: on
+# (RETENTION_DAYS: plugins/module_utils/limits.py, the one table of limits.)
 NEVER_EXPIRE = 0
 
 

@@ -136,13 +136,9 @@ def test_ecr_encryption_change_on_existing_repository_is_refused(provisioned, em
     assert emulator.client.mutating_calls(since=seq) == []
 
 
+# What the table of limits cannot know (tests/integration/test_input_limits.py has the rest): ECR's own rules.
 BAD_INPUTS = [
-    ({"s3_lifecycle_standard_ia_days": 20}, "s3_lifecycle_standard_ia_days=20 is invalid"),
-    ({"s3_lifecycle_expiration_days": 60}, "s3_lifecycle_expiration_days=60 is invalid"),
-    ({"ecr_kms_key": "alias/x"}, "ecr_kms_key='alias/x' is set but ecr_encryption_type=AES256"),
     ({"ecr_lifecycle_rules": [{"tag_status": "tagged", "keep_last": 5}]}, "rule"),
-    ({"observability_alarm_period_seconds": 90}, "observability_alarm_period_seconds=90 is invalid"),
-    ({"ecs_alb_log_retention_days": 10}, "ecs_alb_log_retention_days=10 is not a CloudWatch Logs retention"),
 ]
 
 

@@ -286,7 +286,7 @@ def test_release_bumps_the_revision_once_and_a_repeat_changes_nothing(provisione
     [
         ({}, "No image tag: name the image to release"),
         ({"image_tag": "9.9.9"}, "image tag 9.9.9 is not in ECR repository payment-api"),
-        ({"image_tag": "bad tag"}, "ecs_alb_image_tag=bad tag is not a valid image tag"),
+        ({"image_tag": "bad tag"}, "ecs_alb_image_tag='bad tag' is invalid: valid is 1 to 128 letters"),
     ],
 )
 def test_release_refuses_a_missing_or_unpushed_image_before_any_change(

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """ansible-test validate-modules, the parts we can run offline.
 
-For every module in plugins/modules and plugin in plugins/filter and plugins/callback:
+For every module in plugins/modules and plugin in plugins/filter, plugins/callback and plugins/lookup:
 - ansible-doc renders it (text and --json);
 - DOCUMENTATION is present; for modules and filters EXAMPLES and RETURN too, and valid YAML, EXAMPLES are valid
   YAML tasks;
@@ -91,6 +91,7 @@ def main():
         filters += list(filter_module.FilterModule().filters())
     plugins["filter"] = sorted(filters)
     plugins["callback"] = sorted(p.stem for p in (ROOT / "plugins/callback").glob("*.py"))
+    plugins["lookup"] = sorted(p.stem for p in (ROOT / "plugins/lookup").glob("*.py"))
 
     for kind, names in plugins.items():
         fqcns = [f"{COLLECTION}.{n}" for n in names]
@@ -106,7 +107,7 @@ def main():
             if not entry or not entry.get("doc"):
                 errors.append(f"{fqcn}: ansible-doc --json returned no documentation")
                 continue
-            for part in ("examples", "return") if kind in ("module", "filter") else ():
+            for part in ("examples", "return") if kind in ("module", "filter", "lookup") else ():
                 if not entry.get(part):
                     errors.append(f"{fqcn}: no {part.upper()}")
             if entry.get("examples"):
