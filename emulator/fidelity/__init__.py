@@ -12,12 +12,16 @@ from collections.abc import Callable
 
 from emulator.fidelity import acm
 from emulator.fidelity import autoscaling
+from emulator.fidelity import cloudwatch
 from emulator.fidelity import ec2
 from emulator.fidelity import ecr
 from emulator.fidelity import ecs
 from emulator.fidelity import elbv2
+from emulator.fidelity import iam
+from emulator.fidelity import logs
 from emulator.fidelity import rds
 from emulator.fidelity import s3
+from emulator.fidelity import sns
 
 PATCHES: list[Callable[[], None]] = [
     acm.imported_chain_as_given,
@@ -32,11 +36,19 @@ PATCHES: list[Callable[[], None]] = [
     elbv2.listener_ssl_policy_only_for_tls,
     elbv2.action_defaults,
     elbv2.ecs_service_targets,
+    elbv2.load_balancer_name_rules,
+    elbv2.load_balancer_idle_timeout_range,
+    elbv2.target_group_health_check_limits,
+    elbv2.deregistration_delay_range,
     ec2.describe_tags_resource_types,
     ec2.nat_gateway_private_ip_in_subnet,
     ec2.nat_gateway_tag_filters,
     ec2.client_token_idempotency,
     ec2.flow_log_destination_both_ways,
+    ec2.security_group_name_rules,
+    ec2.security_group_rule_port_ranges,
+    ec2.subnet_prefix_range,
+    ec2.cidr_blocks_canonical,
     rds.gp3_baseline_performance,
     rds.describe_db_engine_versions,
     rds.describe_engine_default_parameters,
@@ -52,12 +64,16 @@ PATCHES: list[Callable[[], None]] = [
     rds.managed_master_secret_content,
     rds.modify_db_subnet_group_keeps_the_group,
     autoscaling.deregister_deletes_policies,
+    autoscaling.scalable_target_capacity_limits,
+    autoscaling.target_tracking_limits,
     s3.lifecycle_rule_validation,
     s3.lifecycle_object_size_filters,
     s3.lifecycle_noncurrent_expiration_newer_versions,
     s3.conditional_writes_atomic,
     s3.bucket_policy_conditions,
+    s3.bucket_name_rules,
     ecr.lifecycle_policy_validation,
+    ecr.repository_name_rules,
     ecs.update_cluster_settings,
     ecs.delete_cluster_with_services,
     ecs.create_service_settings,
@@ -72,6 +88,12 @@ PATCHES: list[Callable[[], None]] = [
     ecs.register_task_definition_returns_tags,
     ecs.describe_task_definition_latest_active,
     ecs.list_task_definitions_sorted_and_paged,
+    ecs.service_count_and_grace_period_limits,
+    logs.log_group_name_rules,
+    logs.retention_days_enum,
+    cloudwatch.metric_alarm_limits,
+    sns.subscribe_protocol_and_endpoint,
+    iam.role_name_rules,
 ]
 
 _applied: list[str] = []

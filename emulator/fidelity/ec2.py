@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
+import re
 import threading
 from typing import Any
 
 from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.models import flow_logs as flow_logs_models
 from moto.ec2.models import nat_gateways
+from moto.ec2.models.subnets import SubnetBackend
+from moto.ec2.models.vpcs import VPCBackend
 from moto.ec2.responses.flow_logs import FlowLogs
 from moto.ec2.responses.nat_gateways import NatGateways
+from moto.ec2.responses.security_groups import SecurityGroups
+from moto.ec2.responses.subnets import Subnets
 from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE
 from moto.ec2.utils import tag_filter_matches
+
+from emulator.fidelity._limits import as_int
+from emulator.fidelity._limits import check_before
 
 # Resource-id prefix -> the resource type AWS reports in DescribeTags, where moto's name differs.
 AWS_TAG_RESOURCE_TYPES = {
@@ -180,3 +189,134 @@ def flow_log_destination_both_ways() -> None:
         return original(self, *args, **kwargs)
 
     backend_cls.create_flow_logs = create_flow_logs  # type: ignore[method-assign]
+
+
+# ---- Limits ---------------------------------------------------------------------------------------------------------
+SECURITY_GROUP_NAME_MAX = 255
+_SECURITY_GROUP_NAME_CHARACTERS = re.compile(r"^[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]+$")
+PORT_RANGE = (0, 65535)
+_PORT_PROTOCOLS = ("tcp", "udp", "6", "17")
+
+
+def _security_group_name_problem(name: str) -> str | None:
+    if not name:
+        return "The request must contain the parameter groupName"
+    if len(name) > SECURITY_GROUP_NAME_MAX:
+        return f"Value ({name}) for parameter groupName is invalid. Length exceeds maximum of {SECURITY_GROUP_NAME_MAX}"
+    if name.lower().startswith("sg-"):
+        return f"Value ({name}) for parameter groupName is invalid. Group names may not be in the format sg-*."
+    if not _SECURITY_GROUP_NAME_CHARACTERS.match(name):
+        return f"Value ({name}) for parameter groupName is invalid. Character sets beyond ASCII are not supported."
+    return None
+
+
+def security_group_name_rules() -> None:
+    """CreateSecurityGroup refuses a GroupName AWS refuses (InvalidParameterValue, HTTP 400; an empty name:
+    MissingParameter). EC2 API reference, CreateSecurityGroup GroupName: "Constraints: Up to 255 characters in length.
+    Can't start with sg-. Valid characters: a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=&;{}!$*".
+
+    moto created groups with a 256-character name, the empty name and ``sg-...`` names.
+    """
+
+    def check(response: SecurityGroups) -> None:
+        name = str(response._get_param("GroupName") or "")
+        problem = _security_group_name_problem(name)
+        if problem:
+            raise EC2ClientError("MissingParameter" if not name else "InvalidParameterValue", problem)
+
+    check_before(SecurityGroups, "create_security_group", check)
+
+
+def _port_range_problem(permission: dict[str, Any]) -> str | None:
+    if str(permission.get("IpProtocol", "")).lower() not in _PORT_PROTOCOLS:
+        return None
+    low, high = PORT_RANGE
+    from_port, to_port = as_int(permission.get("FromPort")), as_int(permission.get("ToPort"))
+    if from_port is None or to_port is None:
+        return None
+    if not low <= from_port <= high or not low <= to_port <= high or from_port > to_port:
+        return (
+            f"Invalid TCP/UDP port range {from_port}-{to_port}: FromPort and ToPort must be from {low} to {high}, "
+            "FromPort not above ToPort"
+        )
+    return None
+
+
+def security_group_rule_port_ranges() -> None:
+    """AuthorizeSecurityGroupIngress and AuthorizeSecurityGroupEgress refuse a TCP or UDP rule whose ports are not
+    a range of ports 0-65535 (InvalidParameterValue, HTTP 400). EC2 API reference, IpPermission FromPort: "If the
+    protocol is TCP or UDP, this is the start of the port range"; ToPort "the end of the port range" (TCP and UDP
+    ports are 0-65535; -1 is for ICMP types only).
+
+    moto stored tcp -1..80, 80..65536 and the reversed range 80..70. (A malformed CidrIp, e.g. ``10.0.0.1/33``, moto
+    already refuses.)
+    """
+
+    def check(response: SecurityGroups) -> None:
+        params = response._get_params()
+        permissions = list(params.get("IpPermissions") or [])
+        if "IpPermissions" not in params:
+            permissions.append(params)
+        for permission in permissions:
+            problem = _port_range_problem(permission)
+            if problem:
+                raise EC2ClientError("InvalidParameterValue", problem)
+
+    check_before(SecurityGroups, "authorize_security_group_ingress", check)
+    check_before(SecurityGroups, "authorize_security_group_egress", check)
+
+
+SUBNET_PREFIX_RANGE = (16, 28)
+
+
+def subnet_prefix_range() -> None:
+    """CreateSubnet refuses an IPv4 block whose prefix is not /16 to /28 (``InvalidSubnet.Range: The CIDR
+    '10.0.0.0/29' is invalid.``, HTTP 400). VPC User Guide, subnet sizing: "The allowed block size is between a /28
+    netmask and /16 netmask." (the same range as a VPC's, which moto checks for CreateVpc).
+
+    moto refused a block larger than /16 only: it created /29 to /32 subnets.
+    """
+
+    def check(response: Subnets) -> None:
+        cidr = response._get_param("CidrBlock")
+        try:
+            network = ipaddress.IPv4Network(str(cidr), strict=False) if cidr else None
+        except ValueError:
+            return  # not a block at all: moto's own InvalidParameterValue
+        low, high = SUBNET_PREFIX_RANGE
+        if network is not None and not low <= network.prefixlen <= high:
+            raise EC2ClientError("InvalidSubnet.Range", f"The CIDR '{cidr}' is invalid.")
+
+    check_before(Subnets, "create_subnet", check)
+
+
+def _canonical_cidr(cidr: Any) -> Any:
+    if not isinstance(cidr, str) or "/" not in cidr:
+        return cidr
+    try:
+        return str(ipaddress.IPv4Network(cidr, strict=False))
+    except ValueError:
+        return cidr  # not an IPv4 block: moto's own checks answer it
+
+
+def cidr_blocks_canonical() -> None:
+    """CreateVpc and CreateSubnet store an IPv4 block with host bits set in its canonical form. EC2 API reference,
+    CreateVpc/CreateSubnet CidrBlock: "We modify the specified CIDR block to its canonical form; for example, if you
+    specify 100.68.0.18/18, we modify it to 100.68.0.0/18."
+
+    moto kept ``100.68.0.18/18`` as given, so a client comparing the block it asked for with the one AWS reports saw
+    no difference on moto and a change on AWS.
+    """
+    original_vpc = VPCBackend.create_vpc
+    original_subnet = SubnetBackend.create_subnet
+
+    @functools.wraps(original_vpc)
+    def create_vpc(self: VPCBackend, cidr_block: str, *args: Any, **kwargs: Any) -> Any:
+        return original_vpc(self, _canonical_cidr(cidr_block), *args, **kwargs)
+
+    @functools.wraps(original_subnet)
+    def create_subnet(self: SubnetBackend, vpc_id: str, cidr_block: str, *args: Any, **kwargs: Any) -> Any:
+        return original_subnet(self, vpc_id, _canonical_cidr(cidr_block), *args, **kwargs)
+
+    VPCBackend.create_vpc = create_vpc  # type: ignore[method-assign]
+    SubnetBackend.create_subnet = create_subnet  # type: ignore[method-assign]

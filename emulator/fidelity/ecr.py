@@ -5,8 +5,13 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from moto.ecr import models as ecr_models
 from moto.ecr.exceptions import InvalidParameterException
 from moto.ecr.policy_validation import EcrLifecyclePolicyValidator
+from moto.ecr.responses import ECRResponse
+
+from emulator.fidelity._limits import check_before
+from emulator.fidelity._limits import length_problem
 
 _TAG_STATUSES = ("tagged", "untagged", "any")
 _MAX_WILDCARDS = 4
@@ -89,3 +94,29 @@ def lifecycle_policy_validation() -> None:
             raise InvalidParameterException(f"{self.INVALID_PARAMETER_ERROR_MESSAGE}{problem}.'")
 
     EcrLifecyclePolicyValidator.validate = validate  # type: ignore[method-assign]
+
+
+# ---- Limits ---------------------------------------------------------------------------------------------------------
+# CreateRepository repositoryName (ECR API reference): "Length Constraints: Minimum length of 2. Maximum length of
+# 256. Pattern: [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*"
+REPOSITORY_NAME_LENGTH = (2, 256)
+REPOSITORY_NAME_PATTERN = r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*"
+
+
+def repository_name_rules() -> None:
+    """CreateRepository refuses a repositoryName outside 2-256 characters (InvalidParameterException ``1 validation
+    error detected: Value 'a' at 'repositoryName' failed to satisfy constraint: Member must have length greater than
+    or equal to 2``) and checks the name against AWS's pattern (ECR API reference, CreateRepository: "Length
+    Constraints: Minimum length of 2. Maximum length of 256. Pattern:
+    [a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*").
+
+    moto accepted 1 and 257 characters, and its older pattern refused names AWS accepts (``a__b``, ``a--b``).
+    """
+    ecr_models.ECR_REPOSITORY_NAME_PATTERN = REPOSITORY_NAME_PATTERN
+
+    def check(response: ECRResponse) -> None:
+        problem = length_problem(response._get_param("repositoryName") or "", "repositoryName", *REPOSITORY_NAME_LENGTH)
+        if problem:
+            raise InvalidParameterException(problem)
+
+    check_before(ECRResponse, "create_repository", check)

@@ -21,6 +21,8 @@ from moto.ecs.models import Service
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.moto_api._internal import mock_random
 
+from emulator.fidelity._limits import check_before
+
 CONTAINER_INSIGHTS_VALUES = ("enabled", "disabled", "enhanced")
 # Service statuses AWS counts as existing (a service is DRAINING between DeleteService and INACTIVE).
 LIVE_SERVICE_STATUSES = ("ACTIVE", "DRAINING")
@@ -926,3 +928,42 @@ def list_task_definitions_sorted_and_paged() -> None:
         return ActionResult(answer)
 
     EC2ContainerServiceResponse.list_task_definitions = handler  # type: ignore[method-assign]
+
+
+# ---- Limits ---------------------------------------------------------------------------------------------------------
+HEALTH_CHECK_GRACE_PERIOD_MAX = 2_147_483_647
+
+
+def _service_limits_problem(params: dict[str, Any]) -> str | None:
+    desired = params.get("desiredCount")
+    if isinstance(desired, int) and desired < 0:
+        return f"Invalid desiredCount: {desired}. The desired count must be 0 or greater."
+    grace = params.get("healthCheckGracePeriodSeconds")
+    if isinstance(grace, int) and not 0 <= grace <= HEALTH_CHECK_GRACE_PERIOD_MAX:
+        return (
+            f"Invalid healthCheckGracePeriodSeconds: {grace}. It must be from 0 to {HEALTH_CHECK_GRACE_PERIOD_MAX} "
+            "seconds."
+        )
+    return None
+
+
+def service_count_and_grace_period_limits() -> None:
+    """CreateService and UpdateService refuse a negative ``desiredCount`` and a ``healthCheckGracePeriodSeconds``
+    outside 0 to 2,147,483,647 (InvalidParameterException, HTTP 400). ECS API reference: desiredCount is "The
+    number of instantiations of the specified task definition to place and keep running in your service" (a count:
+    0 stops every task); UpdateService healthCheckGracePeriodSeconds: "you can specify a health check grace period of
+    up to 2,147,483,647 seconds (about 69 years)", 0 when not given.
+
+    moto stored a service with ``desiredCount`` -1 and a negative grace period. (The deployment configuration's
+    ``minimumHealthyPercent``/``maximumPercent`` have no range in the API reference: not checked.)
+    """
+
+    def check(response: EC2ContainerServiceResponse) -> None:
+        problem = _service_limits_problem(
+            {key: response._get_param(key) for key in ("desiredCount", "healthCheckGracePeriodSeconds")}
+        )
+        if problem:
+            raise InvalidParameterException(problem)
+
+    check_before(EC2ContainerServiceResponse, "create_service", check)
+    check_before(EC2ContainerServiceResponse, "update_service", check)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import re
 import zlib
 from typing import Any
 
@@ -19,7 +20,12 @@ from moto.elbv2.models import FakeHealthStatus
 from moto.elbv2.models import FakeListener
 from moto.elbv2.models import FakeLoadBalancer
 from moto.elbv2.models import FakeTargetGroup
+from moto.elbv2.responses import ELBV2Response
 
+from emulator.fidelity._limits import as_int
+from emulator.fidelity._limits import check_before
+from emulator.fidelity._limits import length_problem
+from emulator.fidelity._limits import range_problem
 from emulator.fidelity.ecs import LIVE_SERVICE_STATUSES
 
 # DescribeLoadBalancerAttributes of a new Application Load Balancer: every attribute an ALB supports with its
@@ -353,3 +359,203 @@ def ecs_service_targets() -> None:
         return answer
 
     ELBv2Backend.describe_target_health = describe_target_health  # type: ignore[method-assign]
+
+
+# ---- Limits ---------------------------------------------------------------------------------------------------------
+_LB_NAME_MAX = 32
+_NAME_CHARACTERS = re.compile(r"^[A-Za-z0-9-]+$")
+IDLE_TIMEOUT_RANGE = (1, 4000)
+DEREGISTRATION_DELAY_RANGE = (0, 3600)
+# CreateTargetGroup / ModifyTargetGroup members with their ranges (ELBv2 API reference and its model).
+TARGET_GROUP_RANGES = {
+    "Port": ("port", 1, 65535),
+    "HealthCheckIntervalSeconds": ("healthCheckIntervalSeconds", 5, 300),
+    "HealthCheckTimeoutSeconds": ("healthCheckTimeoutSeconds", 2, 120),
+    "HealthyThresholdCount": ("healthyThresholdCount", 2, 10),
+    "UnhealthyThresholdCount": ("unhealthyThresholdCount", 2, 10),
+}
+HEALTH_CHECK_PATH_MAX = 1024
+# Matcher.HttpCode: the codes a health check may expect, by target group protocol (ELBv2 API reference, Matcher).
+MATCHER_RANGES = {"HTTP": (200, 499), "HTTPS": (200, 499), "GENEVE": (200, 399)}
+MATCHER_DEFAULT_RANGE = (200, 599)  # TCP, TLS, UDP, TCP_UDP, ...
+_MATCHER_PART = re.compile(r"^(\d+)(?:-(\d+))?$")
+
+
+class ELBValidationError(ELBClientError):
+    def __init__(self, message: str) -> None:
+        super().__init__("ValidationError", message)
+
+
+def _load_balancer_name_problem(name: str) -> str | None:
+    if len(name) > _LB_NAME_MAX:
+        return f"The load balancer name '{name}' cannot be longer than '{_LB_NAME_MAX}' characters"
+    if not _NAME_CHARACTERS.match(name):
+        return (
+            f"The load balancer name '{name}' can only contain characters that are alphanumeric characters or "
+            "hyphens(-)"
+        )
+    if name.startswith("-") or name.endswith("-"):
+        return f"The load balancer name '{name}' cannot begin or end with a hyphen(-)"
+    if name.startswith("internal-"):
+        return f"The load balancer name '{name}' cannot begin with 'internal-'"
+    return None
+
+
+def load_balancer_name_rules() -> None:
+    """CreateLoadBalancer refuses a name AWS refuses (ValidationError, HTTP 400). ELBv2 API reference,
+    CreateLoadBalancer ``Name``: "This name must be unique per region per account, can have a maximum of 32
+    characters, must contain only alphanumeric characters or hyphens, must not begin or end with a hyphen, and must
+    not begin with "internal-"." (AWS: ``The load balancer name '...' cannot be longer than '32' characters``.)
+
+    moto accepted any name (33 characters, ``internal-x``, ``a_b``, the empty name).
+    """
+
+    def check(response: ELBV2Response) -> None:
+        problem = _load_balancer_name_problem(str(response._get_param("Name") or ""))
+        if problem:
+            raise ELBValidationError(problem)
+
+    check_before(ELBV2Response, "create_load_balancer", check)
+
+
+def _attribute_values(response: ELBV2Response) -> dict[str, Any]:
+    return {attr.get("Key"): attr.get("Value") for attr in response._get_param("Attributes", []) or []}
+
+
+def _attribute_range_problem(attributes: dict[str, Any], key: str, low: int, high: int) -> str | None:
+    if key not in attributes:
+        return None
+    number = as_int(attributes[key])
+    if number is None or not low <= number <= high:
+        return f"'{key}' value '{attributes[key]}' must be between '{low}-{high}' inclusive"
+    return None
+
+
+def load_balancer_idle_timeout_range() -> None:
+    """ModifyLoadBalancerAttributes refuses ``idle_timeout.timeout_seconds`` outside 1-4000 (ValidationError
+    ``'idle_timeout.timeout_seconds' value '4001' must be between '1-4000' inclusive``). ELBv2 API reference,
+    LoadBalancerAttribute: "idle_timeout.timeout_seconds - The idle timeout value, in seconds. The valid range is
+    1-4000 seconds. The default is 60 seconds."
+
+    moto stored any value (0, 4001, ``x``).
+    """
+
+    def check(response: ELBV2Response) -> None:
+        problem = _attribute_range_problem(
+            _attribute_values(response), "idle_timeout.timeout_seconds", *IDLE_TIMEOUT_RANGE
+        )
+        if problem:
+            raise ELBValidationError(problem)
+
+    check_before(ELBV2Response, "modify_load_balancer_attributes", check)
+
+
+def _matcher_problem(codes: str, protocol: str | None) -> str | None:
+    low, high = MATCHER_RANGES.get((protocol or "").upper(), MATCHER_DEFAULT_RANGE)
+    for part in codes.split(","):
+        found = _MATCHER_PART.match(part.strip())
+        if found is None:
+            return None  # not a list of codes or ranges at all: moto's own InvalidParameterValue answers it
+        first, last = int(found.group(1)), int(found.group(2) or found.group(1))
+        if not low <= first <= last <= high:
+            return f"Health check matcher HTTP code '{codes}' must be within '{low}-{high}' inclusive"
+    return None
+
+
+def _health_check_problem(params: dict[str, Any], protocol: str | None, members: tuple[str, ...]) -> str | None:
+    for name in members:
+        member, low, high = TARGET_GROUP_RANGES[name]
+        problem = range_problem(params.get(name), member, low, high)
+        if problem:
+            return problem
+    path = params.get("HealthCheckPath")
+    if path is not None:
+        problem = length_problem(path, "healthCheckPath", 1, HEALTH_CHECK_PATH_MAX)
+        if problem:
+            return problem
+        if not str(path).startswith("/"):
+            return f"Health check path '{path}' must begin with a '/' character"
+    codes = params.get("HttpCode")
+    if codes:
+        return _matcher_problem(str(codes), protocol)
+    return None
+
+
+def _timeout_problem(interval: int | None, timeout: int | None, protocol: str | None) -> str | None:
+    if interval is None or timeout is None:
+        return None
+    if (protocol or "").upper() in ("HTTP", "HTTPS") and timeout >= interval:
+        return f"Health check timeout '{timeout}' must be smaller than the interval '{interval}'"
+    if timeout > interval:
+        return f"Health check timeout '{timeout}' must be smaller than or equal to the interval '{interval}'"
+    return None
+
+
+def target_group_health_check_limits() -> None:
+    """CreateTargetGroup and ModifyTargetGroup refuse what AWS refuses (ValidationError, HTTP 400), as the ELBv2 API
+    reference gives the limits: ``Port`` 1-65535; ``HealthCheckIntervalSeconds`` "The range is 5-300";
+    ``HealthCheckTimeoutSeconds`` "The range is 2-120 seconds"; ``HealthyThresholdCount`` and
+    ``UnhealthyThresholdCount`` "The range is 2-10"; ``HealthCheckPath`` 1-1024 characters, a path ("The ping path.
+    The default is /."); ``Matcher.HttpCode`` "For target groups with a protocol of HTTP or HTTPS, the range is
+    200-499" (200-599 for TCP, TLS, UDP, TCP_UDP; 200-399 for GENEVE), as "200", "200,202" or "200-299". Out of range
+    values get AWS's model message (``1 validation error detected: Value '4' at 'healthCheckIntervalSeconds' failed
+    to satisfy constraint: Member must have value greater than or equal to 5``). ModifyTargetGroup also keeps the
+    timeout below the interval (``Health check timeout '10' must be smaller than the interval '10'`` for HTTP/HTTPS),
+    the rule moto checks on create only, with the target group's current value for the one not given.
+
+    moto stored any interval, timeout, threshold, path, code range and port above 65535.
+    """
+
+    def check_create(response: ELBV2Response) -> None:
+        params = dict(response._get_params())
+        params["HttpCode"] = (params.get("Matcher") or {}).get("HttpCode")
+        problem = _health_check_problem(params, params.get("Protocol"), tuple(TARGET_GROUP_RANGES))
+        if problem:
+            raise ELBValidationError(problem)
+
+    def check_modify(response: ELBV2Response) -> None:
+        params = dict(response._get_params())
+        params["HttpCode"] = response._get_param("Matcher.HttpCode")
+        group = response.elbv2_backend.target_groups.get(response._get_param("TargetGroupArn"))
+        protocol = group.protocol if group is not None else None
+        members = tuple(name for name in TARGET_GROUP_RANGES if name != "Port")
+        problem = _health_check_problem(params, protocol, members)
+        if problem is None and group is not None:
+            interval = as_int(params.get("HealthCheckIntervalSeconds"))
+            timeout = as_int(params.get("HealthCheckTimeoutSeconds"))
+            if interval is not None or timeout is not None:
+                problem = _timeout_problem(
+                    interval if interval is not None else as_int(group.health_check_interval_seconds),
+                    timeout if timeout is not None else as_int(group.health_check_timeout_seconds),
+                    group.protocol,
+                )
+        if problem:
+            raise ELBValidationError(problem)
+
+    check_before(ELBV2Response, "create_target_group", check_create)
+    check_before(ELBV2Response, "modify_target_group", check_modify)
+
+
+def deregistration_delay_range() -> None:
+    """ModifyTargetGroupAttributes accepts ``deregistration_delay.timeout_seconds`` from 0 to 3600 inclusive and
+    refuses anything else (ValidationError ``'deregistration_delay.timeout_seconds' value '3601' must be between
+    '0-3600' inclusive``). ELBv2 API reference, TargetGroupAttribute: "The range is 0-3600 seconds."
+
+    moto refused 3600 itself (it tested ``range(0, 3600)``), the largest value AWS allows.
+    """
+    original = ELBv2Backend.modify_target_group_attributes
+    key = "deregistration_delay.timeout_seconds"
+
+    @functools.wraps(original)
+    def modify_target_group_attributes(self: ELBv2Backend, target_group_arn: str, attributes: dict[str, Any]) -> None:
+        problem = _attribute_range_problem(attributes, key, *DEREGISTRATION_DELAY_RANGE)
+        if problem:
+            raise ELBValidationError(problem)
+        if key in attributes and as_int(attributes[key]) == DEREGISTRATION_DELAY_RANGE[1]:
+            # moto's own check stops one short of the limit: let it check a value it accepts, then store the real one
+            original(self, target_group_arn, {**attributes, key: "0"})
+            self.target_groups[target_group_arn].attributes[key] = attributes[key]
+            return
+        original(self, target_group_arn, attributes)
+
+    ELBv2Backend.modify_target_group_attributes = modify_target_group_attributes  # type: ignore[method-assign]

@@ -812,7 +812,75 @@ def _check_storage(storage_type: str | None, allocated: Any, iops: Any, throughp
         )
 
 
+# CreateDBInstance limits for RDS for PostgreSQL (API reference, CreateDBInstance).
+POSTGRES_NAME_MAX = 63
+_POSTGRES_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+PORT_RANGE = (1150, 65535)
+BACKUP_RETENTION_RANGE = (0, 35)
+# MaxAllocatedStorage: "at least 10% more than the current allocated storage" (User Guide, storage autoscaling).
+STORAGE_AUTOSCALING_MIN_HEADROOM = 1.1
+# Names the engine reserves: RDS's own roles and PostgreSQL's reserved key words (PostgreSQL documentation, SQL Key
+# Words, the "reserved" entries of the PostgreSQL column). "postgres" is not one: it is the console's default master
+# user name.
+POSTGRES_RESERVED_NAMES = frozenset(
+    {
+        "rdsadmin", "rdsrepladmin", "rds_superuser", "rds_replication", "rds_iam", "rds_password", "rdstopmgr",
+        "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both", "case", "cast",
+        "check", "collate", "column", "constraint", "create", "current_catalog", "current_date", "current_role",
+        "current_time", "current_timestamp", "current_user", "default", "deferrable", "desc", "distinct", "do",
+        "else", "end", "except", "false", "fetch", "for", "foreign", "from", "grant", "group", "having", "in",
+        "initially", "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp", "not",
+        "null", "offset", "on", "only", "or", "order", "placing", "primary", "references", "returning", "select",
+        "session_user", "some", "symmetric", "system_user", "table", "then", "to", "trailing", "true", "union",
+        "unique", "user", "using", "variadic", "when", "where", "window", "with",
+    }
+)  # fmt: skip
+
+
+def _check_name(parameter: str, name: Any) -> None:
+    if name is None:
+        return
+    name = str(name)
+    if not 1 <= len(name) <= POSTGRES_NAME_MAX or not _POSTGRES_NAME.match(name):
+        raise _invalid(
+            f"{parameter} must be 1 to {POSTGRES_NAME_MAX} letters, numbers or underscores and begin with a letter: "
+            f"{name}"
+        )
+    if name.lower() in POSTGRES_RESERVED_NAMES or name.lower().startswith("pg_"):
+        raise _invalid(f"{parameter} {name} cannot be used as it is a reserved word used by the engine")
+
+
+def _check_backup_retention(period: Any) -> None:
+    low, high = BACKUP_RETENTION_RANGE
+    if period is not None and not low <= int(period) <= high:
+        raise _invalid(f"Invalid backup retention period: {period}. It must be a value from {low} to {high}.")
+
+
+def _check_max_allocated_storage(maximum: Any, allocated: Any, storage_type: str | None) -> None:
+    if maximum is None or allocated is None:
+        return
+    maximum, allocated = int(maximum), int(allocated)
+    # equal: autoscaling off (moto then reports none); below: moto's own InvalidParameterCombination
+    if allocated < maximum < math.ceil(allocated * STORAGE_AUTOSCALING_MIN_HEADROOM):
+        raise _invalid(f"Invalid max storage size for engine name {ENGINE} and storage type {storage_type}: {maximum}")
+
+
+def _validate_instance_limits(db_kwargs: Any) -> None:
+    _check_name("DBName", db_kwargs.get("db_name"))
+    _check_name("MasterUsername", db_kwargs.get("master_username"))
+    port = db_kwargs.get("port")
+    if port is not None and not PORT_RANGE[0] <= int(port) <= PORT_RANGE[1]:
+        raise _invalid(f"Invalid port {port}: the port must be from {PORT_RANGE[0]} to {PORT_RANGE[1]}")
+    _check_backup_retention(db_kwargs.get("backup_retention_period"))
+    _check_max_allocated_storage(
+        db_kwargs.get("max_allocated_storage"),
+        db_kwargs.get("allocated_storage"),
+        db_kwargs.get("storage_type") or ("io1" if db_kwargs.get("iops") else "gp2"),
+    )
+
+
 def _validate_new_instance(backend: RDSBackend, db_kwargs: Any) -> None:
+    _validate_instance_limits(db_kwargs)
     requested = db_kwargs.get("engine_version")
     version = resolve_engine_version(requested)
     if version is None:
@@ -828,6 +896,12 @@ def _validate_new_instance(backend: RDSBackend, db_kwargs: Any) -> None:
 
 
 def _validate_modification(backend: RDSBackend, database: DBInstance, db_kwargs: Any) -> None:
+    _check_backup_retention(db_kwargs.get("backup_retention_period"))
+    _check_max_allocated_storage(
+        db_kwargs.get("max_allocated_storage"),
+        db_kwargs.get("allocated_storage") or database.allocated_storage,
+        db_kwargs.get("storage_type") or database.storage_type,
+    )
     current = str(database.engine_version)
     requested = db_kwargs.get("engine_version")
     version = current
@@ -883,6 +957,18 @@ def postgres_instance_validation() -> None:
     - gp3 IOPS or throughput below 400 GiB: ``InvalidParameterCombination: You can't specify IOPS or storage throughput
       for engine postgres and a storage size less than 400.``; a size outside the storage type's range:
       ``InvalidParameterValue: Invalid storage size for engine name postgres and storage type <type>: <size>``;
+    - limits of the API reference (CreateDBInstance) for RDS for PostgreSQL, InvalidParameterValue unless said:
+      ``DBName`` "Must contain 1 to 63 letters, numbers, or underscores. Must begin with a letter. ... Can't be a word
+      reserved by the specified database engine."; ``MasterUsername`` 1 to 63 letters, numbers or underscores
+      beginning with a letter, not a reserved word (``MasterUsername rdsadmin cannot be used as it is a reserved word
+      used by the engine``; the per-engine text of the reference, "PostgreSQL: Must be 1 to 63 letters or numbers",
+      which its newer generic text shortens to 16 for every engine); ``Port`` "Valid Values: 1150-65535";
+      ``BackupRetentionPeriod`` "Must be a value from 0 to 35" (also on ModifyDBInstance); ``MaxAllocatedStorage``
+      at least 10% above ``AllocatedStorage`` when it switches storage autoscaling on (User Guide, storage
+      autoscaling: "You must set the maximum storage threshold to at least 10% more than the current allocated
+      storage. ... If you don't, you get an error such as Invalid max storage size for engine_name"; equal to it
+      means autoscaling off, below it moto's own ``Max storage size must be greater than storage size``; also on
+      ModifyDBInstance);
     - ModifyDBInstance to another major without AllowMajorVersionUpgrade (``The AllowMajorVersionUpgrade flag must be
       present when upgrading to a new major version.``) or to an older version (``Cannot upgrade postgres from <a> to
       <b>``).

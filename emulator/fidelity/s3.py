@@ -6,6 +6,7 @@ import contextlib
 import fnmatch
 import functools
 import json
+import re
 import threading
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from typing import Any
 
 from moto.iam.access_control import IAMPolicyStatement
 from moto.iam.access_control import PermissionResult
+from moto.s3.exceptions import InvalidBucketName
 from moto.s3.exceptions import MalformedXML
 from moto.s3.exceptions import S3AccessDeniedError
 from moto.s3.exceptions import S3ClientError
@@ -20,6 +22,8 @@ from moto.s3.models import FakeBucket
 from moto.s3.models import LifecycleRule
 from moto.s3.models import S3Backend
 from moto.s3.responses import S3Response
+
+from emulator.fidelity._limits import check_before
 
 # What AWS documents and enforces for PutBucketLifecycleConfiguration.
 MAX_LIFECYCLE_RULES = 1000
@@ -34,6 +38,19 @@ _ACTIONS = (
     "AbortIncompleteMultipartUpload",
 )
 _SIZE_KEYS = ("ObjectSizeGreaterThan", "ObjectSizeLessThan")
+# Day counts that must be positive ("must be a non-zero positive integer"), and those that may be 0 (a transition
+# "can be 0 or any positive integer").
+_POSITIVE_DAYS = (
+    ("NoncurrentVersionExpiration", "NoncurrentDays"),
+    ("AbortIncompleteMultipartUpload", "DaysAfterInitiation"),
+)
+_NON_NEGATIVE_DAYS = (("Transition", "Days"), ("NoncurrentVersionTransition", "NoncurrentDays"))
+# Bucket names (S3 User Guide, general purpose bucket naming rules).
+BUCKET_NAME_LENGTH = (3, 63)
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
+_IP_ADDRESS = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+BUCKET_NAME_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+BUCKET_NAME_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 
 
 class LifecycleInvalidArgument(S3ClientError):
@@ -155,6 +172,7 @@ def _rule_errors(rule: dict[str, Any]) -> Iterator[S3ClientError]:
                 f"'NoncurrentDays' in NoncurrentVersionTransition action must be greater than or equal to "
                 f"{IA_MINIMUM_DAYS} for storageClass '{storage_class}'"
             )
+    yield from _day_count_errors(rule)
     expiration = rule.get("Expiration") or {}
     expiration_days = _int(expiration.get("Days")) if isinstance(expiration, dict) else None
     if expiration_days is not None:
@@ -178,6 +196,20 @@ def _rule_errors(rule: dict[str, Any]) -> Iterator[S3ClientError]:
         yield LifecycleInvalidRequest("ExpiredObjectDeleteMarker cannot be specified with Tags.")
 
 
+def _day_count_errors(rule: dict[str, Any]) -> Iterator[S3ClientError]:
+    """Day counts AWS requires positive (non-zero) or non-negative, by action."""
+    for action, field in _POSITIVE_DAYS:
+        element = rule.get(action)
+        days = _int(element.get(field)) if isinstance(element, dict) else None
+        if days is not None and days <= 0:
+            yield LifecycleInvalidArgument(f"'{field}' for {action} action must be a positive integer")
+    for action, field in _NON_NEGATIVE_DAYS:
+        for element in _as_list(rule.get(action)):
+            days = _int(element.get(field)) if isinstance(element, dict) else None
+            if days is not None and days < 0:
+                yield LifecycleInvalidArgument(f"'{field}' in {action} action must be nonnegative")
+
+
 def _validate_lifecycle(rules: list[dict[str, Any]]) -> None:
     for error in _configuration_errors(rules):
         raise error
@@ -195,7 +227,11 @@ def lifecycle_rule_validation() -> None:
       (MalformedXML);
     - a rule without any action (InvalidRequest ``At least one action needs to be specified in a rule``);
     - ``AbortIncompleteMultipartUpload`` in a rule filtered by tags or object size, ``ExpiredObjectDeleteMarker``
-      in a rule filtered by tags (InvalidRequest).
+      in a rule filtered by tags (InvalidRequest);
+    - ``NoncurrentVersionExpiration.NoncurrentDays`` or ``AbortIncompleteMultipartUpload.DaysAfterInitiation`` not a
+      positive integer (API reference: NoncurrentDays "The value must be a non-zero positive integer"), a negative
+      ``Transition.Days`` / ``NoncurrentVersionTransition.NoncurrentDays`` (Transition Days: "The value can be 0 or
+      any positive integer", so 0 stays accepted) (InvalidArgument).
 
     moto stored all of these (it only checks the XML structure), so a client validated against moto fails on AWS
     at the first apply.
@@ -433,3 +469,38 @@ def bucket_policy_conditions() -> None:
 
     FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
     S3Response._key_response = key_response  # type: ignore[method-assign]
+
+
+# ---------------------------------------------------------------------------------------------
+# Bucket names
+# ---------------------------------------------------------------------------------------------
+def bucket_name_valid(name: str) -> bool:
+    """Whether S3 accepts ``name`` for a new general purpose bucket."""
+    low, high = BUCKET_NAME_LENGTH
+    return (
+        low <= len(name) <= high
+        and _BUCKET_NAME.match(name) is not None
+        and ".." not in name
+        and _IP_ADDRESS.match(name) is None
+        and not name.startswith(BUCKET_NAME_RESERVED_PREFIXES)
+        and not name.endswith(BUCKET_NAME_RESERVED_SUFFIXES)
+    )
+
+
+def bucket_name_rules() -> None:
+    """CreateBucket refuses a name S3 refuses (InvalidBucketName ``The specified bucket is not valid.``, HTTP 400). S3
+    User Guide, general purpose bucket naming rules: "Bucket names must be between 3 (min) and 63 (max) characters
+    long. Bucket names can consist only of lowercase letters, numbers, periods (.), and hyphens (-). Bucket names must
+    begin and end with a letter or number. Bucket names must not contain two adjacent periods. Bucket names must not
+    be formatted as an IP address (for example, 192.168.5.4). Bucket names must not start with the prefix xn--,
+    sthree-, amzn-s3-demo-. Bucket names must not end with the suffix -s3alias, --ol-s3, .mrap, --x-s3,
+    --table-s3."
+
+    moto checked the length only: it created ``Abc``, ``-abc``, ``a_b``, ``a..b``, ``192.168.1.1``, ``abc-s3alias``.
+    """
+
+    def check(backend: S3Backend, bucket_name: str, *args: Any, **kwargs: Any) -> None:
+        if not bucket_name_valid(bucket_name):
+            raise InvalidBucketName()
+
+    check_before(S3Backend, "create_bucket", check)
