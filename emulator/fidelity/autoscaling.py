@@ -62,10 +62,9 @@ def _capacity_problem(backend: Any, params: dict[str, Any]) -> str | None:
 
 def scalable_target_capacity_limits() -> None:
     """RegisterScalableTarget refuses a negative MinCapacity or MaxCapacity and a MinCapacity above MaxCapacity
-    (ValidationException ``Minimum capacity cannot be greater than maximum capacity``, HTTP 400); an update giving one
-    of them is compared with the target's other one. Application Auto Scaling API reference, RegisterScalableTarget:
-    "For the following resources, the minimum value allowed is 0. ... ECS services ..."; MaxCapacity is "The maximum
-    value that you plan to scale out to".
+    (ValidationException, HTTP 400); an update giving one of them is compared with the target's other one.
+    Application Auto Scaling API reference, RegisterScalableTarget: "For the following resources, the minimum value
+    allowed is 0. ... ECS services ..."; MaxCapacity is "The maximum value that you plan to scale out to".
 
     moto registered -1 and a minimum above the maximum.
     """
