@@ -778,10 +778,13 @@ def _s3_days(v):
 
 @rule("rds_allocated_storage", "rds_max_allocated_storage")
 def _rds_autoscaling(v):
-    if v["rds_max_allocated_storage"] and v["rds_max_allocated_storage"] <= v["rds_allocated_storage"]:
+    # RDS User Guide: the maximum storage threshold is at least 10% more than the allocated storage.
+    least = -(-v["rds_allocated_storage"] * 11 // 10)
+    if v["rds_max_allocated_storage"] and v["rds_max_allocated_storage"] < least:
         return (
             f"rds_max_allocated_storage={v['rds_max_allocated_storage']} is invalid: 0 (no storage autoscaling) "
-            f"or more than rds_allocated_storage={v['rds_allocated_storage']}."
+            f"or at least 10% more than rds_allocated_storage={v['rds_allocated_storage']}, i.e. {least} or more "
+            "[RDS storage autoscaling]."
         )
 
 
