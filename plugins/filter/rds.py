@@ -20,11 +20,16 @@ def _version_key(version):
     return tuple(int(part) if part.isdigit() else 0 for part in str(version).split("."))
 
 
+def _live_port(live):
+    """The port the instance listens on: its endpoint's (none while it is being created), else DbInstancePort."""
+    return (live.get("endpoint") or {}).get("port") or live.get("db_instance_port") or None
+
+
 def rds_live_refusals(found, wanted):
     """Messages refusing each value a live instance cannot take in place; [] when there is none (or no instance).
 
     found: the ``instances`` of amazon.aws.rds_instance_info for the identifier (snake_case keys). wanted: the
-    role's variables rds_allocated_storage, rds_db_name, rds_master_username and rds_engine_version.
+    role's variables rds_allocated_storage, rds_db_name, rds_master_username, rds_engine_version and rds_port.
     """
     if not isinstance(wanted, dict):
         raise AnsibleFilterError(f"rds_live_refusals: wanted must be a dict of the role's variables, got {wanted!r}")
@@ -50,6 +55,16 @@ def rds_live_refusals(found, wanted):
                 f"{variable}={value} but {name} was created with {what} {live[field]!r}, which RDS cannot rename. "
                 f"Keep {variable}: {live[field]}, " + REPLACE
             )
+    port, live_port = wanted.get("rds_port"), _live_port(live)
+    if port is not None and live_port and int(port) != int(live_port):
+        refusals.append(
+            f"rds_port={port} (payments_database_port) but {name} listens on {live_port}: changing the port of a live "
+            "database restarts it at once, whatever rds_apply_immediately says, and cuts every connection. Keep "
+            f"payments_database_port: {live_port}, or move the port in a planned change window: aws rds "
+            f"modify-db-instance --db-instance-identifier {name} --db-port-number {port} --apply-immediately, then "
+            f"run site.yml with payments_database_port: {port} (the security groups and the service's DB_PORT follow; "
+            "the service cannot reach the database until that run ends)."
+        )
     version, live_version = wanted.get("rds_engine_version"), live.get("engine_version")
     if version is not None and live_version:
         if _major(version) != _major(live_version):

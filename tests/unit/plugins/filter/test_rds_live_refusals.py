@@ -10,6 +10,8 @@ LIVE = [
         "db_name": "payments",
         "master_username": "payments_admin",
         "engine_version": "15.7",
+        "endpoint": {"address": "payment-db-dev.example", "port": 6543},
+        "db_instance_port": 0,
     }
 ]
 AS_BUILT = {
@@ -17,6 +19,7 @@ AS_BUILT = {
     "rds_db_name": "payments",
     "rds_master_username": "payments_admin",
     "rds_engine_version": "15",
+    "rds_port": 6543,
 }
 
 
@@ -35,12 +38,27 @@ def test_nothing_refused_without_an_instance_or_without_a_change():
         ({"rds_engine_version": "16"}, ["rds_engine_version=16", "15.7", "major version upgrade", "'15'"]),
         ({"rds_engine_version": "14"}, ["rds_engine_version=14", "cannot downgrade"]),
         ({"rds_engine_version": "15.2"}, ["rds_engine_version=15.2", "cannot downgrade"]),
+        (
+            {"rds_port": 6544},
+            ["rds_port=6544", "payments_database_port", "listens on 6543", "restarts it", "--db-port-number 6544"],
+        ),
     ],
 )
 def test_each_refusal_names_the_variable_the_values_and_the_way(change, names):
     (message,) = rds_live_refusals(LIVE, {**AS_BUILT, **change})
     for name in names:
         assert name in message
+
+
+def test_the_port_of_an_instance_still_being_created_is_not_compared():
+    """No endpoint yet (creating): the port is unknown and nothing is refused; the module compares it later."""
+    creating = [{**LIVE[0], "endpoint": None, "db_instance_port": 0}]
+    assert rds_live_refusals(creating, {**AS_BUILT, "rds_port": 6544}) == []
+    assert rds_live_refusals([{**creating[0], "db_instance_port": 6543}], {**AS_BUILT, "rds_port": 6544})
+
+
+def test_the_port_compares_as_a_number():
+    assert rds_live_refusals(LIVE, {**AS_BUILT, "rds_port": "6543"}) == []
 
 
 def test_every_refusal_is_given_at_once():
