@@ -49,7 +49,7 @@ emulator-stop: ## Stop the local AWS emulator (idempotent)
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m emulator stop; fi
 
 inventory: # ENV must name an environment: nothing to run is a failure, not a success
-	@[ -f inventories/$(ENV)/hosts.yml ] || { echo "ENV=$(ENV) is not an environment: one of $$(ls inventories | tr '\n' ' ')" >&2; exit 2; }
+	@[ -f inventories/$(ENV)/hosts.yml ] || { echo "ENV=$(ENV) is not an environment: one of $$(echo $$(ls inventories))" >&2; exit 2; }
 
 demo: inventory emulator ## Provision ENV (dev|staging|prod) on the local emulator and print its outputs
 	$(EMULATOR_ENV) $(BIN)/ansible-playbook site.yml -i inventories/$(ENV)

@@ -39,15 +39,15 @@ pytestmark = pytest.mark.integration
 
 ENV = "dev"
 KILLS = 10
-# A full site.yml run of dev prints 195 task headers: the kill points are drawn from the creation of the lock
-# bucket (task 45, after the preflight) to the release of the lock (task 192). A kill point past the end of a
-# run fails the test ("ended before task N"): recount them when the playbooks grow.
-TASKS_IN_A_RUN = 193
-FIRST_CHANGE = 45
+# A full site.yml run of dev prints 196 task headers: the kill points are drawn from the creation of the lock
+# bucket (task 46, after the inventory check and the preflight) to the release of the lock (task 193). A kill
+# point past the end of a run fails the test ("ended before task N"): recount them when the playbooks grow.
+TASKS_IN_A_RUN = 194
+FIRST_CHANGE = 46
 DESTROY = "playbooks/destroy.yml"
-# The same for a teardown of dev (81 task headers): from the lock to the last deletion.
-TASKS_IN_A_DESTROY = 80
-DESTROY_FIRST_CHANGE = 10
+# The same for a teardown of dev (82 task headers): from the lock to the last deletion.
+TASKS_IN_A_DESTROY = 81
+DESTROY_FIRST_CHANGE = 11
 
 
 def killed_run(emu, kill_at, delay, playbook="site.yml", mark=None):
