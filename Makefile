@@ -69,7 +69,7 @@ unit: venv ## Unit tests: custom modules and plugins (moto in-process), the emul
 	$(BIN)/python -m pytest tests/unit tests/emulator -q -n 2
 
 integration: venv ## Roles and playbooks against the emulator (three lanes at once, see tests/integration/conftest.py)
-	$(BIN)/python -m pytest tests/integration -q -n 3 --dist loadgroup
+	$(BIN)/python -m pytest tests/integration -q -n 3 --dist loadgroup --durations=30
 
 molecule: venv ## molecule test (default scenario)
 	cd molecule/.. && PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/molecule test

@@ -216,12 +216,16 @@ def outputs_of():
 # polls), so three lanes share two cores well.
 # ---------------------------------------------------------------------------------------------
 CHAOS_LANE = {"test_kill_safety.py", "test_concurrency_and_faults.py", "test_no_process_left.py"}
+# Tests on an empty emulator of their own that run beside the chaos tests rather than after the change matrix,
+# which alone fills most of the third lane (CI of 2026-12-03: the integration tests took 71 min, the third lane
+# the longest).
+BESIDE_CHAOS = {"test_cross_tier.py", "test_destroy.py"}
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
-        if item.path.name in CHAOS_LANE:
+        if item.path.name in CHAOS_LANE | BESIDE_CHAOS:
             lane = "chaos"
         elif "clean_emulator" in fixtures or "scratch_emulator" in fixtures:
             lane = "scratch"
