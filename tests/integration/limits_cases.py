@@ -32,9 +32,9 @@ def _number(limit, value):
 
 def _valid_str(limit):
     """A value the string limit accepts (for lengthening, or as the base of an item)."""
-    for candidate in ("payment", "a1", "/health", "200", "db.t3.micro", "15", "payments", "10.10.0.0/16", ""):
-        if limit.get("format") == "cidr":
-            return f"10.0.0.0/{limit['min']}" if limit["min"] >= 8 else "0.0.0.0/0"
+    if limit.get("format") == "cidr":
+        return f"10.0.0.0/{limit['min']}" if limit["min"] >= 8 else "0.0.0.0/0"
+    for candidate in ("payment", "a1", "/health", "200", "db.t3.micro", "15", "payments", ""):
         try:
             check(candidate, limit)
             return candidate

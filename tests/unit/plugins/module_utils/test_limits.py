@@ -75,6 +75,13 @@ def test_every_valid_edge_is_accepted(name):
     assert [refusal(name, value, LIMITS[name]) for value in edges] == [None] * len(edges)
 
 
+def test_the_emulator_refuses_the_retentions_the_preflight_refuses():
+    """Two models of one AWS list (the emulator stands for AWS on its own): they must agree."""
+    from emulator.fidelity import logs
+
+    assert tuple(logs.RETENTION_DAYS) == limits.RETENTION_DAYS
+
+
 def test_every_retention_aws_accepts_is_accepted_and_only_those():
     for name in ("network_flow_logs_retention_days", "ecs_alb_log_retention_days"):
         accepted = [d for d in range(4000) if refusal(name, d, LIMITS[name]) is None]
@@ -127,7 +134,6 @@ def test_the_names_made_inside_the_roles_fit_whatever_prefix_and_environment_the
     }
     for kind, variables in names.items():
         for variable in variables:
-            role = variable.split("__")[1].rsplit("_", 0)[0]
             text = next(
                 line
                 for path in ROOT.glob("roles/*/vars/main.yml")
@@ -137,7 +143,7 @@ def test_the_names_made_inside_the_roles_fit_whatever_prefix_and_environment_the
             rendered = re.sub(r"\{\{ *\w+_name_prefix *\}\}", longest["prefix"], text.split(":", 1)[1].strip(' "'))
             rendered = re.sub(r"\{\{ *\w+_environment *\}\}", longest["environment"], rendered)
             rendered = re.sub(r"\{\{ *__s3_caller\.account *\}\}", longest["account"], rendered)
-            assert "{{" not in rendered, (role, rendered)
+            assert "{{" not in rendered, (variable, rendered)
             assert len(rendered) <= NAME_LIMITS[kind], f"{variable} can be {len(rendered)} characters"
     lock_bucket = f"{'p' * 24}-{longest['account']}-{longest['region']}"  # run_lock_bucket_prefix at its longest
     assert len(lock_bucket) <= 63
