@@ -385,6 +385,8 @@ def acquire_lock(
             else:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
+                    # Measured now, after the last read: a slow read (retries, load) is part of the wait.
+                    waited = round(time.monotonic() - started, 3)
                     raise RunLockHeld(
                         _held_message(bucket, key, current, stale_moment, waited, wait_timeout), current, waited
                     )

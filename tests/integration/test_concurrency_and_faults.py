@@ -74,7 +74,7 @@ def test_parallel_environments_under_faults_and_a_second_run_of_one(clean_emulat
     message = " ".join(second.messages().split())
     assert f"Run lock s3://{LOCK_BUCKET}/locks/dev.lock is held by {holder['holder']}" in message, message
     assert f"run_id '{holder['run_id']}'" in message and "purpose 'site.yml'" in message
-    # It waited at least the timeout (under load and faults a poll can end a second or two later).
+    # It waited at least the timeout: the wait is measured when it gives up, after its last read.
     waited = re.search(r"after waiting (\d+)s \(wait_timeout=5\)", message)
     assert waited and int(waited.group(1)) >= 5, message
     assert "ansible-playbook playbooks/unlock.yml -i inventories/<env>" in message
