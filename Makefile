@@ -28,7 +28,7 @@ EMULATOR_ENV := env -u AWS_PROFILE -u AWS_DEFAULT_PROFILE -u AWS_SESSION_TOKEN \
 	AWS_ENDPOINT_URL=$(EMULATOR_URL) AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
 	AWS_DEFAULT_REGION=us-east-1
 
-.PHONY: help venv emulator emulator-stop demo plan inventory provision lint unit integration molecule test clean
+.PHONY: help venv emulator emulator-stop demo plan inventory provision lint unit integration molecule test clean ee ee-context
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -92,6 +92,20 @@ test: venv ## Everything CI runs: lint, unit, integration, molecule
 	done; \
 	[ $$integration = 0 ] || failed="$$failed integration"; \
 	if [ -n "$$failed" ]; then echo "make test failed:$$failed"; exit 1; fi; echo "make test: every step passed"
+
+# The execution environment AWX runs this project in (execution-environment.yml). ee-context needs no
+# container runtime and no network: it writes the build context to .cache/ee; ee builds the image.
+EE_TAG ?= payments-infra-ee:$(shell sed -n 's/^version: *//p' galaxy.yml)
+EE_RUNTIME ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo docker)
+EE_BASE_IMAGE ?=
+ee-context: venv ## The execution environment's build context in .cache/ee (offline)
+	rm -rf .cache/collection .cache/ee
+	$(BIN)/ansible-galaxy collection build --force --output-path .cache/collection .
+	$(BIN)/ansible-builder create -f execution-environment.yml --context .cache/ee
+
+ee: ee-context ## Build the execution environment image (EE_TAG, EE_BASE_IMAGE, EE_RUNTIME=podman|docker)
+	$(BIN)/ansible-builder build -f execution-environment.yml --context .cache/ee -t $(EE_TAG) \
+	  --container-runtime $(EE_RUNTIME) $(if $(EE_BASE_IMAGE),--build-arg EE_BASE_IMAGE=$(EE_BASE_IMAGE))
 
 clean: emulator-stop ## Remove the venv and the emulator state
 	rm -rf $(VENV) .emulator .cache
