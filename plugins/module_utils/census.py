@@ -643,3 +643,66 @@ def count_by_type(resources):
     for resource in resources:
         counts[resource["type"]] = counts.get(resource["type"], 0) + 1
     return counts
+
+
+# ---------------------------------------------------------------------------------------------
+# Which tier (role) makes each resource: the run summary counts what a run created and destroyed per tier.
+# ---------------------------------------------------------------------------------------------
+TIER_OF_TYPE = {
+    "vpc": "network",
+    "subnet": "network",
+    "internet_gateway": "network",
+    "nat_gateway": "network",
+    "elastic_ip": "network",
+    "route_table": "network",
+    "security_group": "network",
+    "flow_log": "network",
+    "ecr_repository": "ecr",
+    "s3_bucket": "s3",
+    "db_instance": "rds",
+    "db_parameter_group": "rds",
+    "db_subnet_group": "rds",
+    "secret": "rds",
+    "load_balancer": "ecs_alb",
+    "target_group": "ecs_alb",
+    "acm_certificate": "ecs_alb",
+    "ecs_cluster": "ecs_alb",
+    "ecs_service": "ecs_alb",
+    "alarm": "observability",
+    "sns_topic": "observability",
+}
+# Types two tiers make, told apart by name: the flow logs' log group and role are the network's.
+SHARED_TYPES = {"log_group": ("flow", "network", "ecs_alb"), "iam_role": ("flow", "network", "ecs_alb")}
+
+
+def tier_of(resource):
+    """The tier (role) that makes ``resource`` (a census record)."""
+    kind = resource.get("type")
+    if kind in SHARED_TYPES:
+        marker, marked, other = SHARED_TYPES[kind]
+        return marked if marker in (resource.get("name") or "").lower() else other
+    return TIER_OF_TYPE.get(kind, "other")
+
+
+def tier_changes(before, after, environment, shared_names=()):
+    """{tier: {"created": n, "destroyed": n}} between two censuses of the same types, for one environment.
+
+    A resource counts when its environment (tag or name) is ``environment``, or its name is one of
+    ``shared_names`` (made once for every environment, such as the ECR repository). Identity is type and id.
+    """
+
+    def mine(resources):
+        return {
+            (r.get("type"), r.get("id")): r
+            for r in resources or []
+            if r.get("environment") == environment or r.get("name") in shared_names
+        }
+
+    old, new = mine(before), mine(after)
+    found = {}
+    appeared, went = new.keys() - old.keys(), old.keys() - new.keys()
+    for keys, resources, what in ((appeared, new, "created"), (went, old, "destroyed")):
+        for key in keys:
+            counts = found.setdefault(tier_of(resources[key]), {"created": 0, "destroyed": 0})
+            counts[what] += 1
+    return found
