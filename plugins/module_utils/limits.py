@@ -190,6 +190,7 @@ LIMITS = {
     "payments_teardown_requires_confirmation": BOOL,
     "payments_production": BOOL,
     "payments_aws_config": {"type": "dict"},
+    "payments_outputs_file": {"type": "str", "min_length": 1, "max_length": 4096},
     # --- network ---------------------------------------------------------------------------------------------
     "network_state": STATE,
     "network_name_prefix": PREFIX,
