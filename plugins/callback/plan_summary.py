@@ -19,7 +19,14 @@ description:
     is counted as a change and marked C((no diff)).
   - Written to standard error, so that a machine-readable stdout callback (json) stays parseable. Nothing is
     printed outside check mode.
+  - >-
+    Each host's plan is also kept, as it grows, in C(artifacts/plan/<host>.json) beside the playbook (emptied when a
+    plan starts), so that the last play of site.yml can fail a drift check whose plan is not empty
+    (C(payments_plan_fail_on_changes)).
 """
+
+import json
+from pathlib import Path
 
 from ansible import context
 from ansible.plugins.callback import CallbackBase
@@ -44,6 +51,24 @@ class CallbackModule(CallbackBase):
     def __init__(self, display=None):
         super().__init__(display=display)
         self._changes = {}  # host -> [(action, n, label, diff shown)]
+        self._plan_dir = None  # artifacts/plan beside the playbook, in check mode
+
+    def v2_playbook_on_start(self, playbook):
+        if not context.CLIARGS.get("check"):
+            return
+        self._plan_dir = Path(playbook._basedir) / "artifacts" / "plan"
+        for stale in self._plan_dir.glob("*.json"):
+            stale.unlink(missing_ok=True)
+
+    def _keep(self, host):
+        if self._plan_dir is None:
+            return
+        self._plan_dir.mkdir(parents=True, exist_ok=True)
+        changes = [{"action": a, "count": n, "label": label} for a, n, label, _ in self._changes[host]]
+        path = self._plan_dir / f"{host}.json"
+        partial = path.with_suffix(".json.partial")
+        partial.write_text(json.dumps({"host": host, "changes": changes}, indent=2))
+        partial.replace(path)
 
     def _record(self, result, item=None):
         payload = _payload(result)
@@ -56,6 +81,7 @@ class CallbackModule(CallbackBase):
         host = result._host.get_name()
         entry = (action_of(payload), count(payload), label, has_diff(payload))
         self._changes.setdefault(host, []).append(entry)
+        self._keep(host)
 
     def v2_runner_on_ok(self, result):
         if "results" not in _payload(result):  # a loop's items were recorded one by one
