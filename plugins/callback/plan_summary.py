@@ -20,8 +20,8 @@ description:
   - Written to standard error, so that a machine-readable stdout callback (json) stays parseable. Nothing is
     printed outside check mode.
   - >-
-    Each host's plan is also kept, as it grows, in C(artifacts/plan/<host>.json) beside the playbook (emptied when a
-    plan starts), so that the last play of site.yml can fail a drift check whose plan is not empty
+    Each host's plan is also kept, as it grows, in C(artifacts/plan/<host>.json) beside site.yml (emptied when a plan
+    starts), so that the last play of site.yml can fail a drift check whose plan is not empty
     (C(payments_plan_fail_on_changes)).
 """
 
@@ -56,7 +56,9 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_start(self, playbook):
         if not context.CLIARGS.get("check"):
             return
-        self._plan_dir = Path(playbook._basedir) / "artifacts" / "plan"
+        # artifacts/ beside site.yml, as group_vars' payments_artifacts_dir (a playbook under playbooks/ too).
+        base = Path(playbook._basedir)
+        self._plan_dir = (base.parent if base.name == "playbooks" else base) / "artifacts" / "plan"
         for stale in self._plan_dir.glob("*.json"):
             stale.unlink(missing_ok=True)
 
@@ -64,7 +66,10 @@ class CallbackModule(CallbackBase):
         if self._plan_dir is None:
             return
         self._plan_dir.mkdir(parents=True, exist_ok=True)
-        changes = [{"action": a, "count": n, "label": label} for a, n, label, _ in self._changes[host]]
+        changes = [
+            {"action": a, "count": n, "label": label, "line": f"{SYMBOLS[a]} {label}"}
+            for a, n, label, _ in self._changes[host]
+        ]
         path = self._plan_dir / f"{host}.json"
         partial = path.with_suffix(".json.partial")
         partial.write_text(json.dumps({"host": host, "changes": changes}, indent=2))

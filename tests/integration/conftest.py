@@ -219,7 +219,7 @@ CHAOS_LANE = {"test_kill_safety.py", "test_concurrency_and_faults.py", "test_no_
 # Tests on an empty emulator of their own that run beside the chaos tests rather than after the change matrix,
 # which alone fills most of the third lane (CI of 2026-12-03: the integration tests took 71 min, the third lane
 # the longest).
-BESIDE_CHAOS = {"test_cross_tier.py", "test_destroy.py"}
+BESIDE_CHAOS = {"test_cross_tier.py", "test_destroy.py", "test_awx_jobs.py"}
 
 
 def pytest_collection_modifyitems(config, items):
