@@ -39,11 +39,11 @@ pytestmark = pytest.mark.integration
 
 ENV = "dev"
 KILLS = 10
-# A full site.yml run of dev prints 201 task headers: the kill points are drawn from the creation of the lock
-# bucket (task 51, after the inventory check and the preflight) to the release of the lock (task 198). A kill
+# A full site.yml run of dev prints 208 task headers: the kill points are drawn from the creation of the lock
+# bucket (task 52, after the inventory check and the preflight) to the release of the lock (task 199). A kill
 # point past the end of a run fails the test ("ended before task N"): recount them when the playbooks grow.
-TASKS_IN_A_RUN = 199
-FIRST_CHANGE = 51
+TASKS_IN_A_RUN = 200
+FIRST_CHANGE = 52
 DESTROY = "playbooks/destroy.yml"
 # The same for a teardown of dev (82 task headers): from the lock to the last deletion.
 TASKS_IN_A_DESTROY = 81
