@@ -26,6 +26,7 @@ description:
 """
 
 import json
+import os
 from pathlib import Path
 
 from ansible import context
@@ -71,7 +72,7 @@ class CallbackModule(CallbackBase):
             for a, n, label, _ in self._changes[host]
         ]
         path = self._plan_dir / f"{host}.json"
-        partial = path.with_suffix(".json.partial")
+        partial = path.with_name(f".{host}.{os.getpid()}.partial")  # one writer per file, renamed whole
         partial.write_text(json.dumps({"host": host, "changes": changes}, indent=2))
         partial.replace(path)
 
