@@ -132,15 +132,15 @@ class CallbackModule(CallbackBase):
         interval = self.get_option("progress_interval")
         while not self._stop.wait(1.0):
             now = time.monotonic()
+            # Said under the lock: once a task's result is in, no line about it follows.
             with self._lock:
-                due = []
                 for (host, _), entry in self._running.items():
                     started, name, next_report = entry
                     if now >= next_report:
-                        due.append(f"  ... {host}: still on '{name}' after {duration(now - started)}")
+                        self._display.display(
+                            f"  ... {host}: still on '{name}' after {duration(now - started)}", stderr=True
+                        )
                         entry[2] = next_report + interval
-            for line in due:
-                self._display.display(line, stderr=True)
 
     def v2_runner_on_start(self, host, task):
         interval = self.get_option("progress_interval") or 0
@@ -189,10 +189,12 @@ class CallbackModule(CallbackBase):
         self._stop.set()
         if not self.get_option("summary") or context.CLIARGS.get("check") or not self._tiers:
             return
+        # A host that ran none of the roles (localhost's checks, a playbook without a tier) has no table.
+        hosts = [host for host in sorted(self._tiers) if not set(self._tiers[host]) <= {RUN_TIER}]
+        if not hosts:
+            return
         self._display.display(f"run summary ({duration(time.monotonic() - self._started)}):", stderr=True)
-        for host in sorted(self._tiers):
-            if set(self._tiers[host]) <= {RUN_TIER}:
-                continue  # a host of the playbooks' own checks only (localhost)
+        for host in hosts:
             for line in table(host, self._tiers[host], self._resources.get(host, {}), self._adopted.get(host, {})):
                 self._display.display(f"  {line}", stderr=True)
         self._display.display(

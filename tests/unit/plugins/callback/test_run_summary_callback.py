@@ -108,6 +108,12 @@ def test_a_plan_prints_no_table_and_the_switch_turns_it_off(callback, monkeypatc
     assert callback._display.lines == []
 
 
+def test_a_run_without_a_tier_prints_no_summary(callback):
+    run(callback, Host("localhost"), Task("A slow task"))
+    callback.v2_playbook_on_stats(None)
+    assert callback._display.lines == []
+
+
 def test_a_host_of_the_playbooks_checks_only_has_no_table(callback):
     run(callback, Host("localhost"), Task("Hosts selected"))
     run(callback, Host("payments-dev"), Task("VPC", "payments.infra.network"), changed=True)
