@@ -20,9 +20,9 @@ description:
   - Written to standard error, so that a machine-readable stdout callback (json) stays parseable. Nothing is
     printed outside check mode.
   - >-
-    Each host's plan is also kept, as it grows, in C(artifacts/plan/<host>.json) beside site.yml (emptied when a plan
-    starts), so that the last play of site.yml can fail a drift check whose plan is not empty
-    (C(payments_plan_fail_on_changes)).
+    Each host's plan is also kept, as it grows, in C(artifacts/plan/<host>.json) beside site.yml (written afresh at the
+    host's first result of a plan, so that a file left by an earlier plan never stands for this one), so that the last
+    play of site.yml can fail a drift check whose plan is not empty (C(payments_plan_fail_on_changes)).
 """
 
 import json
@@ -60,8 +60,6 @@ class CallbackModule(CallbackBase):
         # artifacts/ beside site.yml, as group_vars' payments_artifacts_dir (a playbook under playbooks/ too).
         base = Path(playbook._basedir)
         self._plan_dir = (base.parent if base.name == "playbooks" else base) / "artifacts" / "plan"
-        for stale in self._plan_dir.glob("*.json"):
-            stale.unlink(missing_ok=True)
 
     def _keep(self, host):
         if self._plan_dir is None:
@@ -78,15 +76,18 @@ class CallbackModule(CallbackBase):
 
     def _record(self, result, item=None):
         payload = _payload(result)
+        host = result._host.get_name()
+        if host not in self._changes:  # the host's first result: its plan starts empty, written now
+            self._changes[host] = []
+            self._keep(host)
         if not payload.get("changed"):
             return
         task = result._task.get_name()
         label = task if item is None else f"{task} ({item})"
         if payload.get("plan_resources"):
             label = f"{label}: {', '.join(payload['plan_resources'])}"
-        host = result._host.get_name()
         entry = (action_of(payload), count(payload), label, has_diff(payload))
-        self._changes.setdefault(host, []).append(entry)
+        self._changes[host].append(entry)
         self._keep(host)
 
     def v2_runner_on_ok(self, result):
@@ -101,7 +102,7 @@ class CallbackModule(CallbackBase):
             return
         stopped = sorted(set(stats.failures) | set(stats.dark))
         totals = {}
-        for host in sorted(self._changes):
+        for host in sorted(h for h in self._changes if self._changes[h]):
             self._display.display(f"plan for {host}:", stderr=True)
             for action, n, label, shown in self._changes[host]:
                 totals[action] = totals.get(action, 0) + n

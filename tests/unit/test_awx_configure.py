@@ -13,26 +13,16 @@ import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
-from ansible.template import trust_as_template
 
 from ansible_collections.payments.infra.plugins.filter.awx import promotion_nodes
+from ansible_collections.payments.infra.plugins.lookup.input_refusals import _trusted as trusted
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PLAYBOOK = ROOT / "playbooks" / "awx_configure.yml"
 
 
-def trusted(value):
-    """The playbook's strings as ansible-playbook treats them: templates it trusts and renders."""
-    if isinstance(value, str):
-        return trust_as_template(value)
-    if isinstance(value, dict):
-        return {key: trusted(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [trusted(item) for item in value]
-    return value
-
-
+# Its strings as ansible-playbook treats them: templates it trusts and renders (the preflight's lookup does the same).
 [PLAY] = trusted(yaml.safe_load(PLAYBOOK.read_text()))
 TASKS = PLAY["tasks"]
 KEYWORDS = {"name", "loop", "loop_control", "when", "register", "vars", "no_log", "changed_when", "tags"}

@@ -1,52 +1,14 @@
 """payments.infra.run_summary: the table at the end of a run and the progress lines, driven with results."""
 
 import time
-from types import SimpleNamespace
 
 import pytest
+from callback_stubs import Display
+from callback_stubs import Host
+from callback_stubs import Task
+from callback_stubs import result
 
 from ansible_collections.payments.infra.plugins.callback import run_summary
-
-
-class Display:
-    verbosity = 0
-
-    def __init__(self):
-        self.lines = []
-
-    def display(self, msg, stderr=False, **_):
-        assert stderr, "the callback writes to stderr (the json stdout callback stays parseable)"
-        self.lines.append(msg)
-
-
-class Role:
-    def __init__(self, name):
-        self.name = name
-
-    def get_name(self):
-        return self.name
-
-
-class Task:
-    def __init__(self, name, role=None):
-        self._uuid = f"{role}-{name}"
-        self._role = Role(role) if role else None
-        self.name = name
-
-    def get_name(self):
-        return self.name
-
-
-class Host:
-    def __init__(self, name):
-        self.name = name
-
-    def get_name(self):
-        return self.name
-
-
-def result(host, task, **payload):
-    return SimpleNamespace(_host=host, _task=task, _result=payload)
 
 
 @pytest.fixture
