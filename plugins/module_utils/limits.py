@@ -108,7 +108,6 @@ SUBNET_IDS = {"type": "list", "elements": {"type": "str", "pattern": r"^subnet-[
 SG_IDS = {"type": "list", "elements": {"type": "str", "pattern": r"^sg-[0-9a-f]{8,17}$", "says": "sg-<id>"}}
 KMS_KEY = {"type": "str", "format": "kms_key"}
 BOOL = {"type": "bool"}
-STATE = {"type": "str", "choices": ("present",)}
 RETENTION = {"type": "int", "choices": RETENTION_DAYS, "aws": "CloudWatch Logs retentionInDays"}
 DAYS = {"type": "int", "min": 1, "aws": "S3 lifecycle: Days is a positive integer"}
 ECS_NAME = {
@@ -194,7 +193,6 @@ LIMITS = {
     "payments_artifacts_dir": {"type": "str", "min_length": 1, "max_length": 4096},
     "payments_plan_fail_on_changes": BOOL,
     # --- network ---------------------------------------------------------------------------------------------
-    "network_state": STATE,
     "network_name_prefix": PREFIX,
     "network_environment": ENVIRONMENT,
     "network_tags": TAGS,
@@ -217,7 +215,6 @@ LIMITS = {
     "network_database_port": {**DB_PORT, "note": "payments_database_port"},
     "network_alb_ingress_cidrs": {"type": "list", "min_length": 1, "elements": CIDR},
     # --- ecr -------------------------------------------------------------------------------------------------
-    "ecr_state": STATE,
     "ecr_repository_name": {**ECR_NAME, "note": "payments_name_prefix"},
     "ecr_scan_on_push": BOOL,
     "ecr_image_tag_mutability": {"type": "str", "choices": ("MUTABLE", "IMMUTABLE")},
@@ -241,7 +238,6 @@ LIMITS = {
         },
     },
     # --- s3 --------------------------------------------------------------------------------------------------
-    "s3_state": STATE,
     "s3_name_prefix": {**PREFIX, "aws": "S3 bucket names are lower case"},
     "s3_environment": ENVIRONMENT,
     "s3_tags": TAGS,
@@ -254,7 +250,6 @@ LIMITS = {
     "s3_lifecycle_noncurrent_expiration_days": DAYS,
     "s3_lifecycle_abort_multipart_days": DAYS,
     # --- rds -------------------------------------------------------------------------------------------------
-    "rds_state": STATE,
     "rds_name_prefix": PREFIX,
     "rds_environment": ENVIRONMENT,
     "rds_tags": TAGS,
@@ -386,7 +381,6 @@ LIMITS = {
     "ecs_alb_autoscaling_scale_in_cooldown_seconds": SECONDS,
     "ecs_alb_autoscaling_scale_out_cooldown_seconds": SECONDS,
     # --- observability ---------------------------------------------------------------------------------------
-    "observability_state": STATE,
     "observability_name_prefix": PREFIX,
     "observability_environment": ENVIRONMENT,
     "observability_tags": TAGS,

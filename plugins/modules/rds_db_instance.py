@@ -752,8 +752,8 @@ def ensure_absent(client, module, instance):
         module.fail_json(
             msg=(
                 f"RDS DB instance {identifier!r} has deletion protection on, so it was not deleted. Turn it off "
-                "first: run this module with state=present and deletion_protection=false (in the rds role: "
-                "rds_deletion_protection: false, applied with rds_state=present), then state=absent again."
+                "first: run this module with state=present and deletion_protection=false (in this project: "
+                "rds_deletion_protection: false, applied by site.yml), then state=absent again."
             ),
             instance=instance_view(instance, current_tags),
         )
