@@ -473,7 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m emulator",
         description=f"Local AWS emulator (moto server + call recorder + fidelity patches). State dir: ${STATE_DIR_ENV}"
-        " or <repo>/.emulator.",
+        " or <repo>/.emulator/<port>.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name, (_handler, help_text) in COMMANDS.items():

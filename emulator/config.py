@@ -37,7 +37,9 @@ class EmulatorConfig:
         """Build the config from an explicit port (``--port``), else the environment, else the defaults."""
         if port is None:
             port = parse_port(os.environ.get(PORT_ENV) or str(DEFAULT_PORT), source=PORT_ENV)
-        state_dir = Path(os.environ.get(STATE_DIR_ENV) or REPO_ROOT / ".emulator")
+        # One state dir per port by default: emulators on two ports are two emulators (start, stop and status
+        # of one never act on the other's pid file).
+        state_dir = Path(os.environ.get(STATE_DIR_ENV) or REPO_ROOT / ".emulator" / str(port))
         return cls(port=port, state_dir=state_dir.resolve())
 
     @property

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from emulator.config import REPO_ROOT
+from emulator.config import EmulatorConfig
 from emulator.testing import RunningEmulator
 from emulator.testing import free_port
 from emulator.testing import run_cli
@@ -167,3 +168,13 @@ def test_invalid_port_is_a_usage_error(tmp_path: Path) -> None:
 
     assert status.returncode == 2
     assert "'70000' is not a TCP port number" in status.stderr
+
+
+def test_each_port_has_its_own_state_dir_by_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Two emulators on two ports never share a pid file: stop of one port leaves the other running."""
+    monkeypatch.delenv("PAYMENTS_EMULATOR_STATE_DIR", raising=False)
+    first, second = EmulatorConfig.resolve(4611), EmulatorConfig.resolve(4612)
+    assert first.state_dir != second.state_dir
+    assert first.state_dir == (REPO_ROOT / ".emulator" / "4611").resolve()
+    monkeypatch.setenv("PAYMENTS_EMULATOR_STATE_DIR", str(tmp_path))
+    assert EmulatorConfig.resolve(4611).state_dir == EmulatorConfig.resolve(4612).state_dir == tmp_path.resolve()
