@@ -147,13 +147,29 @@ def empty_inventory(tmp_path):
     return str(path)
 
 
-@pytest.mark.parametrize("playbook", ["site.yml", "playbooks/network.yml", "playbooks/destroy.yml"])
+@pytest.mark.parametrize("playbook", ["site.yml", "playbooks/tier.yml", "playbooks/destroy.yml"])
 def test_an_inventory_without_a_host_fails(empty_inventory, playbook):
     """Without the check every play is skipped ("no hosts matched") and the run ends rc 0 having done nothing."""
     rc, printed = ansible_playbook(playbook, "-i", empty_inventory)
     assert rc != 0, printed
     assert f"No environment selected: the inventory ({empty_inventory}) has no host" in printed
     assert "-i inventories/<environment>" in printed and "Nothing was changed." in printed
+
+
+@pytest.mark.parametrize("tier", [None, "ecs_alb", "nope"])
+def test_a_tier_that_is_not_one_is_refused_before_any_call(clean_emulator, ansible, tier):
+    """playbooks/tier.yml converges one tier; any other value (or none) fails naming it and the valid ones, calling
+    nothing at all (not even the run lock's)."""
+    seq = clean_emulator.client.last_seq()
+    run = ansible("playbooks/tier.yml", ENV, extra_vars={"tier": tier} if tier else None)
+    assert run.failed
+    messages = " ".join(run.messages(HOST).split())
+    assert f"tier={tier or '(not set)'} is not a tier this playbook converges alone" in messages, messages
+    assert "valid: network, ecr, s3, rds, observability (-e tier=<name>)" in messages
+    assert "Nothing was changed." in messages
+    # The harness itself reads Secrets Manager after each run (no secret printed): any other call is the run's.
+    calls = clean_emulator.client.calls(since=seq)
+    assert [c["operation"] for c in calls if c["service"] != "secretsmanager"] == []
 
 
 @pytest.mark.parametrize(
