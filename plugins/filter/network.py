@@ -9,7 +9,18 @@ import re
 from ansible.errors import AnsibleFilterError
 
 # Each filter is documented in its own file next to this one (cidr_subnet.yml, route_table_plan.yml,
-# surplus_nat_names.yml), as ansible-doc reads a file of several filters.
+# surplus_nat_names.yml, ...), as ansible-doc reads a file of several filters.
+
+TIERS = ("public", "private", "database")
+
+# What each network_nat_gateway_strategy means, written once: which of the AZs (in order) get a NAT
+# gateway, and whether each AZ's private subnet gets a route table of its own through its AZ's NAT
+# gateway (else one table for every private subnet, through the first NAT gateway if there is one).
+NAT_STRATEGIES = {
+    "single": {"nat_azs": lambda azs: azs[:1], "table_per_az": False},
+    "one_per_az": {"nat_azs": lambda azs: azs, "table_per_az": True},
+    "none": {"nat_azs": lambda azs: [], "table_per_az": False},
+}
 
 
 def cidr_subnet(prefix, newbits, netnum):
@@ -99,10 +110,142 @@ def surplus_nat_names(nat_gateways, addresses, wanted, ours):
     return sorted(n for n in names if n and pattern.match(n) and n not in set(wanted))
 
 
+def _resource_name(prefix, kind, environment, az=None):
+    """The one names rule: ``<prefix>-<kind>-<env>``, then ``-<az>`` for a resource of one AZ."""
+    return f"{prefix}-{kind}-{environment}" + (f"-{az}" if az else "")
+
+
+def _strategy(strategy):
+    if strategy not in NAT_STRATEGIES:
+        raise AnsibleFilterError(f"NAT gateway strategy {strategy!r} is not one of {', '.join(NAT_STRATEGIES)}")
+    return NAT_STRATEGIES[strategy]
+
+
+def nat_gateway_azs(azs, strategy):
+    """The AZs that get a NAT gateway: single: the first, one_per_az: every one, none: no AZ."""
+    return list(_strategy(strategy)["nat_azs"](list(azs)))
+
+
+def subnet_plan(vpc_cidr, azs, newbits, offsets, name_prefix, environment):
+    """One entry per subnet, tier by tier (public, private, database) then AZ by AZ: ``tier``, ``az``,
+    ``index`` (of the AZ), ``cidr`` (``cidr_subnet(vpc_cidr, newbits, offsets[tier] + index)``) and
+    ``name`` (``<prefix>-<tier>-<env>-<az>``)."""
+    missing = [tier for tier in TIERS if tier not in offsets]
+    if missing:
+        raise AnsibleFilterError(f"subnet_plan: offsets has no {', '.join(missing)} (wanted one per tier of {TIERS})")
+    return [
+        {
+            "tier": tier,
+            "az": az,
+            "index": index,
+            "cidr": cidr_subnet(vpc_cidr, int(newbits), int(offsets[tier]) + index),
+            "name": _resource_name(name_prefix, tier, environment, az),
+        }
+        for tier in TIERS
+        for index, az in enumerate(azs)
+    ]
+
+
+def subnet_cidr_changes(live_subnets, plan):
+    """``"<name> <live CIDR> -> <planned CIDR>"`` for each planned subnet (in plan order) that lives under
+    its name with another CIDR. Only live subnets of ours count: tagged ``Name`` and ``Tier``."""
+    live = {}
+    for subnet in live_subnets or []:
+        tags = subnet.get("tags") or {}
+        if "Tier" in tags and "Name" in tags:
+            live[tags["Name"]] = subnet["cidr_block"]
+    return [
+        f"{p['name']} {live[p['name']]} -> {p['cidr']}"
+        for p in plan
+        if p["name"] in live and live[p["name"]] != p["cidr"]
+    ]
+
+
+def security_group_rules(group_ids, app_port, database_port, alb_ingress_cidrs):
+    """The rules of the three groups, ``{alb|app|db: {ingress, egress}}`` as M(amazon.aws.ec2_security_group)
+    takes them: internet -> alb (80, 443) -> app (app_port) -> db (database_port); app also reaches 443 anywhere.
+    group_ids: ``{alb, app, db}`` group ids."""
+    if not isinstance(alb_ingress_cidrs, (list, tuple)):
+        raise AnsibleFilterError(f"security_group_rules: alb_ingress_cidrs must be a list, not {alb_ingress_cidrs!r}")
+    app_port, database_port = int(app_port), int(database_port)
+
+    def rule(port, desc, **source):
+        return dict({"proto": "tcp", "ports": [port]}, **source, rule_desc=desc)
+
+    cidrs = list(alb_ingress_cidrs)
+    return {
+        "alb": {
+            "ingress": [
+                rule(80, "HTTP, answered with a redirect to HTTPS", cidr_ip=cidrs),
+                rule(443, "HTTPS", cidr_ip=list(cidrs)),
+            ],
+            "egress": [rule(app_port, "To the ECS tasks", group_id=group_ids["app"])],
+        },
+        "app": {
+            "ingress": [rule(app_port, "From the load balancer", group_id=group_ids["alb"])],
+            "egress": [
+                rule(
+                    443,
+                    "AWS APIs (ECR, Secrets Manager, CloudWatch Logs) through the NAT gateway",
+                    cidr_ip="0.0.0.0/0",
+                ),
+                rule(database_port, "To the database", group_id=group_ids["db"]),
+            ],
+        },
+        "db": {
+            "ingress": [rule(database_port, "From the ECS tasks", group_id=group_ids["app"])],
+            "egress": [],
+        },
+    }
+
+
+def route_tables(azs, strategy, subnet_ids, igw_id, nat_gateways, name_prefix, environment):
+    """Every route table of the network, ``[{name, subnets, routes}]``, for M(route_table_plan): public
+    (default route to the internet gateway), private (per NAT_STRATEGIES), database (no route out).
+
+    subnet_ids: ``{public, private, database}``, the subnet ids of each tier in AZ order.
+    nat_gateways: the results of the NAT gateway task, one per AZ of ``nat_gateway_azs(azs, strategy)``;
+    a NAT gateway without an id yet (check mode) is ``planned:<az>``, as a subnet is ``planned:<name>``.
+    """
+    azs, rule = list(azs), _strategy(strategy)
+    nat_azs = nat_gateway_azs(azs, strategy)
+    if [r.get("item") for r in nat_gateways] != nat_azs:
+        raise AnsibleFilterError(
+            f"route_tables: NAT gateways of {[r.get('item') for r in nat_gateways]} but strategy {strategy} "
+            f"puts them in {nat_azs}"
+        )
+    nat_ids = {
+        r["item"]: (r.get("nat_gateway") or {}).get("nat_gateway_id") or f"planned:{r['item']}" for r in nat_gateways
+    }
+
+    def table(tier, subnets, routes, az=None):
+        return {
+            "name": _resource_name(name_prefix, f"{tier}-rt", environment, az),
+            "subnets": subnets,
+            "routes": routes,
+        }
+
+    def through(nat_az):
+        return [{"dest": "0.0.0.0/0", "nat_gateway_id": nat_ids[nat_az]}]
+
+    tables = [table("public", list(subnet_ids["public"]), [{"dest": "0.0.0.0/0", "gateway_id": igw_id}])]
+    if rule["table_per_az"]:
+        tables += [table("private", [subnet_ids["private"][i]], through(az), az) for i, az in enumerate(azs)]
+    else:
+        tables.append(table("private", list(subnet_ids["private"]), through(nat_azs[0]) if nat_azs else []))
+    tables.append(table("database", list(subnet_ids["database"]), []))
+    return tables
+
+
 class FilterModule:
     def filters(self):
         return {
             "cidr_subnet": cidr_subnet,
+            "nat_gateway_azs": nat_gateway_azs,
             "route_table_plan": route_table_plan,
+            "route_tables": route_tables,
+            "security_group_rules": security_group_rules,
+            "subnet_cidr_changes": subnet_cidr_changes,
+            "subnet_plan": subnet_plan,
             "surplus_nat_names": surplus_nat_names,
         }
