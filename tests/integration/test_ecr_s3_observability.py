@@ -2,14 +2,60 @@
 dev, staging and prod provisioned together (one fork each), read back from the emulator."""
 
 import json
+from functools import cache
+from pathlib import Path
 
 import pytest
+import yaml
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
+from ansible.template import trust_as_template
 from batch import assert_refused
+
+from ansible_collections.payments.infra.plugins.filter.observability import THRESHOLDS
+from ansible_collections.payments.infra.plugins.filter.observability import alarm_specs
 
 pytestmark = pytest.mark.integration
 
 ACCOUNT = "123456789012"
 LIFECYCLE_DAYS = {"dev": (30, 90, 365, 30), "staging": (60, 180, 730, 90)}
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _trusted(value):
+    if isinstance(value, str):
+        return trust_as_template(value)
+    if isinstance(value, dict):
+        return {k: _trusted(v) for k, v in value.items()}
+    return [_trusted(v) for v in value] if isinstance(value, list) else value
+
+
+@cache
+def observability_vars(env_name):
+    """The observability role's variables of ``env_name`` as a run resolves them (role defaults, group_vars)."""
+    variables = {}
+    for path in ("roles/observability/defaults/main.yml", "group_vars/all/main.yml", f"group_vars/{env_name}.yml"):
+        variables.update(yaml.safe_load((ROOT / path).read_text()) or {})
+    templar = Templar(loader=DataLoader(), variables=_trusted(variables))
+    return {
+        key.removeprefix("observability_"): templar.template(_trusted(variables[key]))
+        for key in variables
+        if key.startswith("observability_") and key != "observability_tags"
+    }
+
+
+def expected_alarms(env_name, load_balancer_arn, target_group_arn):
+    """What the role's alarm_specs filter computes for the environment's variables and the load balancer found."""
+    v = observability_vars(env_name)
+    names = ("ecs_cluster_name", "ecs_service_name", "db_instance_identifier", "alb_name", "target_group_name")
+    return alarm_specs(
+        v["name_prefix"],
+        v["environment"],
+        **{name: v[name] for name in names},
+        thresholds={key: v[key] for key in THRESHOLDS},
+        load_balancers=[{"load_balancer_arn": load_balancer_arn}],
+        target_groups=[{"target_group_arn": target_group_arn}],
+    )
 
 
 def test_one_shared_repository_whoever_runs_first(provisioned, emulator, aws):
@@ -87,13 +133,35 @@ def test_log_groups_topic_and_alarms(provisioned, aws, env_name, retention, cpu)
         a["AlarmName"]: a
         for a in aws("cloudwatch").describe_alarms(AlarmNamePrefix=f"payment-{env_name}-")["MetricAlarms"]
     }
-    assert set(alarms) >= {
-        f"payment-{env_name}-{n}"
-        for n in ("ecs-cpu-high", "ecs-memory-high", "rds-cpu-high", "rds-free-storage-low", "rds-connections-high")
-    }
     # The load balancer is built before the observability play, so its alarms exist from the first run.
     lb = aws("elbv2").describe_load_balancers(Names=[f"payment-alb-{env_name}"])["LoadBalancers"][0]
     lb_dimension = lb["LoadBalancerArn"].split(":loadbalancer/")[1]
+    tg = aws("elbv2").describe_target_groups(Names=[f"payment-tg-{env_name}"])["TargetGroups"][0]
+    # Exactly the alarms the role computes for this environment (no more, no fewer), each as computed.
+    expected = expected_alarms(env_name, lb["LoadBalancerArn"], tg["TargetGroupArn"])
+    assert len(expected) == 9
+    assert set(alarms) == {a["alarm_name"] for a in expected}
+    for spec in expected:
+        alarm = alarms[spec["alarm_name"]]
+        assert (
+            alarm["AlarmDescription"],
+            alarm["Namespace"],
+            alarm["MetricName"],
+            alarm["Statistic"],
+            alarm["ComparisonOperator"],
+            alarm["Threshold"],
+            {d["Name"]: d["Value"] for d in alarm["Dimensions"]},
+            alarm.get("TreatMissingData", "missing"),
+        ) == (
+            spec["description"],
+            spec["namespace"],
+            spec["metric"],
+            spec["statistic"],
+            spec["comparison"],
+            float(spec["threshold"]),
+            spec["dimensions"],
+            spec.get("missing", "missing"),
+        ), spec["alarm_name"]
     for name in ("alb-5xx", "alb-target-5xx", "alb-response-time", "alb-unhealthy-hosts"):
         dimensions = {d["Name"]: d["Value"] for d in alarms[f"payment-{env_name}-{name}"]["Dimensions"]}
         assert dimensions["LoadBalancer"] == lb_dimension
