@@ -189,6 +189,7 @@ LIMITS = {
     "payments_teardown_requires_confirmation": BOOL,
     "payments_production": BOOL,
     "payments_aws_config": {"type": "dict"},
+    "payments_aws_module_defaults": {"type": "dict"},
     "payments_outputs_file": {"type": "str", "min_length": 1, "max_length": 4096},
     "payments_artifacts_dir": {"type": "str", "min_length": 1, "max_length": 4096},
     "payments_plan_fail_on_changes": BOOL,
