@@ -177,9 +177,9 @@ def test_log_groups_topic_and_alarms(provisioned, aws, env_name, retention, cpu)
 def test_kms_variants(clean_emulator, ansible, aws):
     key = aws("kms").create_key(Description="payments test key")["KeyMetadata"]["Arn"]
     run = ansible(
-        "playbooks/s3.yml",
+        "playbooks/tier.yml",
         "prod",
-        extra_vars={"s3_encryption": "aws:kms", "s3_kms_key_id": key},
+        extra_vars={"tier": "s3", "s3_encryption": "aws:kms", "s3_kms_key_id": key},
     )
     assert run.rc == 0, run.messages()
     rule = aws("s3").get_bucket_encryption(Bucket=f"payment-logs-prod-{ACCOUNT}")["ServerSideEncryptionConfiguration"][
@@ -187,9 +187,14 @@ def test_kms_variants(clean_emulator, ansible, aws):
     ][0]
     assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}
     run = ansible(
-        "playbooks/ecr.yml",
+        "playbooks/tier.yml",
         "prod",
-        extra_vars={"ecr_repository_name": "payment-api-kms", "ecr_encryption_type": "KMS", "ecr_kms_key": key},
+        extra_vars={
+            "tier": "ecr",
+            "ecr_repository_name": "payment-api-kms",
+            "ecr_encryption_type": "KMS",
+            "ecr_kms_key": key,
+        },
     )
     assert run.rc == 0, run.messages()
     repo = aws("ecr").describe_repositories(repositoryNames=["payment-api-kms"])["repositories"][0]
@@ -198,7 +203,7 @@ def test_kms_variants(clean_emulator, ansible, aws):
 
 def test_ecr_encryption_change_on_existing_repository_is_refused(provisioned, emulator, ansible):
     seq = emulator.client.last_seq()
-    run = ansible("playbooks/ecr.yml", "dev", extra_vars={"ecr_encryption_type": "KMS"})
+    run = ansible("playbooks/tier.yml", "dev", extra_vars={"tier": "ecr", "ecr_encryption_type": "KMS"})
     assert run.rc != 0
     assert "encryption" in run.messages().lower()
     assert emulator.client.mutating_calls(since=seq) == []
