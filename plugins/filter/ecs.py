@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.payments.infra.plugins.module_utils.limits import APP_VARIABLES
 from ansible_collections.payments.infra.plugins.module_utils.limits import BOOL
 from ansible_collections.payments.infra.plugins.module_utils.limits import PORT
+from ansible_collections.payments.infra.plugins.module_utils.limits import SECRET_VARIABLES
 from ansible_collections.payments.infra.plugins.module_utils.limits import Invalid
 from ansible_collections.payments.infra.plugins.module_utils.limits import check
 
@@ -50,7 +52,8 @@ def container_definitions(
     environment: the environment's name (APP_ENV). database: {host, port, name} of the database.
     secret_arn: the RDS-managed secret holding the credentials (JSON keys username and password).
     transaction_log_bucket: TRANSACTION_LOG_BUCKET. log_group, region: where awslogs writes.
-    extra_environment: more plain environment variables, merged over the built-in ones.
+    extra_environment: more plain environment variables; none may name a built-in one or a secret (refused,
+    as the preflight refuses them in ecs_alb_environment_variables).
 
     The environment is sorted by name (ignoring case, as Jinja's sort filter), every value a string.
     """
@@ -63,6 +66,13 @@ def container_definitions(
         raise AnsibleFilterError(
             f"container_definitions: extra_environment must be a mapping, got {extra_environment!r}"
         )
+    reserved = {name.lower() for name in SECRET_VARIABLES + APP_VARIABLES}
+    taken = sorted(str(key) for key in extra_environment if str(key).lower() in reserved)
+    if taken:
+        raise AnsibleFilterError(
+            f"container_definitions: extra_environment may not set {', '.join(taken)}: "
+            f"{', '.join(APP_VARIABLES)} are set by the project and {', '.join(SECRET_VARIABLES)} are secrets"
+        )
     env = {
         "APP_ENV": environment,
         "DB_HOST": database["host"],
@@ -70,7 +80,7 @@ def container_definitions(
         "DB_NAME": database["name"],
         "TRANSACTION_LOG_BUCKET": transaction_log_bucket,
     }
-    env.update(extra_environment)
+    env.update(extra_environment)  # no key in common (refused above)
     return [
         {
             "name": name,

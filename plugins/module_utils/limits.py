@@ -85,6 +85,9 @@ OWNERSHIP_TAGS = ("Project", "Environment", "ManagedBy", "Shared")
 SNS_PROTOCOLS = ("email", "email-json", "http", "https", "sms", "sqs", "lambda", "firehose", "application")
 # Names an application gets from the database secret only.
 SECRET_VARIABLES = ("DB_USERNAME", "DB_PASSWORD")
+# Names the project sets in the application's environment: an extra variable cannot shadow them (a DB_HOST
+# of another host would send the credentials there).
+APP_VARIABLES = ("APP_ENV", "DB_HOST", "DB_PORT", "DB_NAME", "TRANSACTION_LOG_BUCKET")
 
 _NAME = r"^[a-z][a-z0-9-]{0,19}$"
 _NAME_SAYS = "1 to 20 lower-case letters, digits or '-', starting with a letter"
@@ -353,7 +356,7 @@ LIMITS = {
         "type": "dict",
         "keys": {"type": "str", "pattern": r"^[A-Za-z_][A-Za-z0-9_]{0,254}$", "says": "letters, digits and '_'"},
         "values": {"type": "str", "max_length": 32768},
-        "reserved": SECRET_VARIABLES,
+        "reserved": SECRET_VARIABLES + APP_VARIABLES,
     },
     "ecs_alb_log_group_name": {**LOG_GROUP, "note": "payments_name_prefix and payments_environment"},
     "ecs_alb_log_retention_days": RETENTION,

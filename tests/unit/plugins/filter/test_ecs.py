@@ -2,6 +2,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.payments.infra.plugins.filter.ecs import container_definitions
+from ansible_collections.payments.infra.plugins.module_utils.limits import APP_VARIABLES
 from ansible_collections.payments.infra.plugins.module_utils.limits import SECRET_VARIABLES
 
 ARN = "arn:aws:secretsmanager:{region}:123456789012:secret:rds!db-{env}-AbCdEf"
@@ -34,12 +35,9 @@ CASES = {
     "read-write root": inputs(readonly_root=False, name="worker"),
     "read-write root (a string)": inputs(readonly_root="no"),
     "mixed-case extras": inputs(extra_environment={"aa_lower": "1", "Zz": 1.5, "bb": "x", "APP_MODE": ""}),
-    "extras override built-ins": inputs(
-        extra_environment={"APP_ENV": "blue", "DB_PORT": 1, "TRANSACTION_LOG_BUCKET": 2}
-    ),
     "no extras (none)": inputs(extra_environment=None),
 }
-BUILT_IN = ("APP_ENV", "DB_HOST", "DB_PORT", "DB_NAME", "TRANSACTION_LOG_BUCKET")
+BUILT_IN = APP_VARIABLES
 
 
 @pytest.fixture(params=list(CASES), ids=list(CASES))
@@ -52,7 +50,7 @@ def case(request):
 
 
 def expected_environment(args):
-    """Each built-in variable from its input, the extras merged over them, every value as str() makes it."""
+    """Each built-in variable from its input, the extras beside them, every value as str() makes it."""
     db = args["database"]
     built_in = (args["environment"], db["host"], db["port"], db["name"], args["transaction_log_bucket"])
     env = dict(zip(BUILT_IN, built_in, strict=True)) | (args["extra_environment"] or {})
@@ -98,11 +96,18 @@ def test_every_environment_value_is_a_string_and_the_names_are_sorted(case):
     assert {e["name"]: e["value"] for e in environment} == expected_environment(args)
 
 
-def test_the_database_port_is_a_string_unless_an_extra_overrides_it(case):
+def test_the_database_port_is_a_string(case):
     args, container = case
     db_port = next(e["value"] for e in container["environment"] if e["name"] == "DB_PORT")
-    wanted = (args["extra_environment"] or {}).get("DB_PORT", args["database"]["port"])
-    assert db_port == str(wanted)
+    assert db_port == str(args["database"]["port"])
+
+
+@pytest.mark.parametrize("name", [*APP_VARIABLES, *SECRET_VARIABLES, "db_host", "Db_Password"])
+def test_an_extra_variable_cannot_shadow_a_built_in_one_or_a_secret(name):
+    """Whatever the preflight did: an extra DB_HOST would send the credentials to another host."""
+    args = inputs(extra_environment={"LOG_LEVEL": "info", name: "elsewhere"})
+    with pytest.raises(AnsibleFilterError, match=f"extra_environment may not set {name}:"):
+        container_definitions(args.pop("name"), **args)
 
 
 def test_the_port_is_an_int_over_tcp(case):
@@ -129,7 +134,7 @@ def test_the_logs_go_to_the_group_in_the_region(case):
 
 
 def test_the_inputs_are_left_as_they_were():
-    args = inputs(extra_environment={"APP_ENV": "blue"})
+    args = inputs(extra_environment={"APP_MODE": "blue"})
     before = {k: (dict(v) if isinstance(v, dict) else v) for k, v in args.items()}
     container_definitions(args.pop("name"), **args)
     assert args["extra_environment"] == before["extra_environment"]
