@@ -139,7 +139,10 @@ def clean_emulator(scratch_emulator):
 
 
 def _target(request):
-    name = "scratch_emulator" if "clean_emulator" in request.fixturenames else "emulator"
+    # A test on the empty emulator names clean_emulator (emptied for it) or a module fixture built on
+    # scratch_emulator (cases in turn on one environment, e.g. test_destroy.py).
+    scratch = {"clean_emulator", "scratch_emulator"} & set(request.fixturenames)
+    name = "scratch_emulator" if scratch else "emulator"
     return request.getfixturevalue(name)
 
 
@@ -147,7 +150,8 @@ def _target(request):
 def ansible(request):
     """ansible(playbook, envs, extra_vars=None, check=False, diff=False, forks=None) -> PlaybookRun.
 
-    Runs against the provisioned emulator, or against the empty one when the test uses ``clean_emulator``.
+    Runs against the provisioned emulator, or against the empty one when the test uses ``clean_emulator`` or
+    ``scratch_emulator``.
     """
     return make_runner(_target(request))
 
