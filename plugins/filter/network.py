@@ -8,6 +8,8 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.payments.infra.plugins.module_utils.names import resource_name
+
 # Each filter is documented in its own file next to this one (cidr_subnet.yml, route_table_plan.yml,
 # surplus_nat_names.yml, ...), as ansible-doc reads a file of several filters.
 
@@ -110,11 +112,6 @@ def surplus_nat_names(nat_gateways, addresses, wanted, ours):
     return sorted(n for n in names if n and pattern.match(n) and n not in set(wanted))
 
 
-def _resource_name(prefix, kind, environment, az=None):
-    """The one names rule: ``<prefix>-<kind>-<env>``, then ``-<az>`` for a resource of one AZ."""
-    return f"{prefix}-{kind}-{environment}" + (f"-{az}" if az else "")
-
-
 def _strategy(strategy):
     if strategy not in NAT_STRATEGIES:
         raise AnsibleFilterError(f"NAT gateway strategy {strategy!r} is not one of {', '.join(NAT_STRATEGIES)}")
@@ -139,7 +136,7 @@ def subnet_plan(vpc_cidr, azs, newbits, offsets, name_prefix, environment):
             "az": az,
             "index": index,
             "cidr": cidr_subnet(vpc_cidr, int(newbits), int(offsets[tier]) + index),
-            "name": _resource_name(name_prefix, tier, environment, az),
+            "name": resource_name(name_prefix, tier, environment, az),
         }
         for tier in TIERS
         for index, az in enumerate(azs)
@@ -199,6 +196,23 @@ def security_group_rules(group_ids, app_port, database_port, alb_ingress_cidrs):
     }
 
 
+def _route_table_name(name_prefix, tier, environment, az=None):
+    return resource_name(name_prefix, f"{tier}-rt", environment, az)
+
+
+def route_table_names(azs, strategy, name_prefix, environment):
+    """The names of the route tables M(route_tables) makes, in its order, before anything exists (the plan of
+    a network still to be created)."""
+    azs = list(azs)
+    private = (
+        [_route_table_name(name_prefix, "private", environment, az) for az in azs]
+        if _strategy(strategy)["table_per_az"]
+        else [_route_table_name(name_prefix, "private", environment)]
+    )
+    return [_route_table_name(name_prefix, "public", environment), *private,
+            _route_table_name(name_prefix, "database", environment)]
+
+
 def route_tables(azs, strategy, subnet_ids, igw_id, nat_gateways, name_prefix, environment):
     """Every route table of the network, ``[{name, subnets, routes}]``, for M(route_table_plan): public
     (default route to the internet gateway), private (per NAT_STRATEGIES), database (no route out).
@@ -219,11 +233,7 @@ def route_tables(azs, strategy, subnet_ids, igw_id, nat_gateways, name_prefix, e
     }
 
     def table(tier, subnets, routes, az=None):
-        return {
-            "name": _resource_name(name_prefix, f"{tier}-rt", environment, az),
-            "subnets": subnets,
-            "routes": routes,
-        }
+        return {"name": _route_table_name(name_prefix, tier, environment, az), "subnets": subnets, "routes": routes}
 
     def through(nat_az):
         return [{"dest": "0.0.0.0/0", "nat_gateway_id": nat_ids[nat_az]}]
@@ -243,6 +253,7 @@ class FilterModule:
             "cidr_subnet": cidr_subnet,
             "nat_gateway_azs": nat_gateway_azs,
             "route_table_plan": route_table_plan,
+            "route_table_names": route_table_names,
             "route_tables": route_tables,
             "security_group_rules": security_group_rules,
             "subnet_cidr_changes": subnet_cidr_changes,

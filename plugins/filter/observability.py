@@ -8,6 +8,8 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.payments.infra.plugins.module_utils.names import resource_names
+
 # Every threshold alarm_specs needs, one per alarm kind (the ALB 5xx count serves two alarms).
 THRESHOLDS = (
     "ecs_cpu_high_percent",
@@ -186,7 +188,7 @@ def alarm_specs(
                     {"LoadBalancer": lb, "TargetGroup": tg_arn.split(":")[-1]},
                 )
             )
-    prefix = f"{name_prefix}-{environment}-"
+    prefix = resource_names(name_prefix, environment)["alarm_prefix"]
     return [{"alarm_name": prefix + alarm["name"], **alarm} for alarm in alarms]
 
 

@@ -24,7 +24,7 @@ def test_nothing_classified_that_does_not_exist():
 
 
 def test_wiring_is_found_and_not_asked_for():
-    assert {"ecs_alb_tags", "rds_subnet_ids", "posture_vpc_name", "payments_tags"} <= matrix.wired()
+    assert {"ecs_alb_tags", "rds_subnet_ids", "posture_environment", "payments_tags"} <= matrix.wired()
     assert "payments_extra_tags" not in matrix.wired()
 
 

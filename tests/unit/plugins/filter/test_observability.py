@@ -14,6 +14,7 @@ from ansible.template import trust_as_template
 
 from ansible_collections.payments.infra.plugins.filter.observability import THRESHOLDS
 from ansible_collections.payments.infra.plugins.filter.observability import FilterModule
+from ansible_collections.payments.infra.plugins.filter.names import resource_names
 from ansible_collections.payments.infra.plugins.filter.observability import alarm_specs
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -39,6 +40,8 @@ def _resolved(env):
     for path in (ROLE / "defaults/main.yml", ROOT / "group_vars/all/main.yml", ROOT / f"group_vars/{env}.yml"):
         variables.update(yaml.safe_load(path.read_text()) or {})
     templar = Templar(loader=DataLoader(), variables=_trusted(variables))
+    # This collection's filter, as a run resolves it from the checkout (the unit tests load no collection path).
+    templar.environment.filters["payments.infra.resource_names"] = resource_names
     return {
         key[len("observability_") :]: templar.template(_trusted(value))
         for key, value in variables.items()

@@ -1,17 +1,21 @@
 """The one table of limits (plugins/module_utils/limits.py): complete, in agreement with the argument specs, and
 every generated bad value refused and every valid edge accepted by it."""
 
-import re
 import sys
 from pathlib import Path
 
 import pytest
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
+from ansible.template import trust_as_template
 
+from ansible_collections.payments.infra.plugins.filter.names import resource_names as names_filter
 from ansible_collections.payments.infra.plugins.module_utils import limits
 from ansible_collections.payments.infra.plugins.module_utils.limits import LIMITS
 from ansible_collections.payments.infra.plugins.module_utils.limits import RULES
 from ansible_collections.payments.infra.plugins.module_utils.limits import refusal
 from ansible_collections.payments.infra.plugins.module_utils.limits import refusals
+from ansible_collections.payments.infra.plugins.module_utils.names import resource_names
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[4] / "tests" / "integration"))
 import limits_cases
@@ -44,9 +48,24 @@ def test_the_limit_agrees_with_the_argument_spec(name):
         assert SPEC_TYPES[spec["elements"]] == limit["elements"]["type"], name
     if spec.get("options") and limit.get("elements", {}).get("options"):
         assert set(spec["options"]) <= set(limit["elements"]["options"]), name
-    # The role default is valid for its own limit.
+    # The role default is valid for its own limit (a name from the names table: for a role told its environment).
     if "default" in spec and spec["default"] is not None:
-        assert refusal(name, spec["default"], limit) is None
+        assert refusal(name, _rendered(spec["default"]), limit) is None
+
+
+def _rendered(default):
+    """A role default as a role used alone for environment e2e renders it (names come from the names table)."""
+    if not _templated(default):
+        return default
+    variables = {**{k: v.get("default") for k, v in matrix.specs().items()}}
+    variables.update({k: "e2e" for k in variables if k.endswith("_environment")})
+    templar = Templar(loader=DataLoader(), variables={k: _trusted(v) for k, v in variables.items()})
+    templar.environment.filters["payments.infra.resource_names"] = names_filter
+    return templar.template(trust_as_template(default))
+
+
+def _trusted(value):
+    return trust_as_template(value) if isinstance(value, str) else value
 
 
 def test_the_environments_are_valid():
@@ -120,33 +139,36 @@ def test_a_value_is_converted_as_ansible_converts_it():
     assert refusal("network_az_count", 2.5, LIMITS["network_az_count"])
 
 
-NAME_LIMITS = {"role": 64, "bucket": 63, "topic": 256, "policy": 128}
+# AWS's length limits of the names the table makes (IAM roles 64, buckets 63, SNS topics 256, scaling policies 256,
+# RDS identifiers 63, DB subnet and parameter groups 255, ECS names 255, log groups 512).
+NAME_LIMITS = {
+    "task_execution_role": 64,
+    "task_role": 64,
+    "flow_log_role": 64,
+    "alarm_topic": 256,
+    "autoscaling_policy": 256,
+    "db_instance": 63,
+    "db_subnet_group": 255,
+    "db_parameter_group": 255,
+    "ecs_cluster": 255,
+    "ecs_service": 255,
+    "app_log_group": 512,
+    "flow_log_group": 512,
+}
 
 
-def test_the_names_made_inside_the_roles_fit_whatever_prefix_and_environment_the_limits_allow():
-    """Names the roles make from the prefix and the environment (vars/main.yml), at their longest."""
-    longest = {"prefix": "p" * 20, "environment": "e" * 20, "account": "1" * 12, "region": "ap-southeast-4"}
-    names = {
-        "role": ["__ecs_alb_execution_role_name", "__ecs_alb_task_role_name"],
-        "bucket": ["__s3_bucket_name"],
-        "topic": ["__observability_topic_name"],
-        "policy": ["__ecs_alb_autoscaling_policy_name"],
-    }
-    for kind, variables in names.items():
-        for variable in variables:
-            text = next(
-                line
-                for path in ROOT.glob("roles/*/vars/main.yml")
-                for line in path.read_text().splitlines()
-                if line.startswith(f"{variable}:")
-            )
-            rendered = re.sub(r"\{\{ *\w+_name_prefix *\}\}", longest["prefix"], text.split(":", 1)[1].strip(' "'))
-            rendered = re.sub(r"\{\{ *\w+_environment *\}\}", longest["environment"], rendered)
-            rendered = re.sub(r"\{\{ *__s3_caller\.account *\}\}", longest["account"], rendered)
-            assert "{{" not in rendered, (variable, rendered)
-            assert len(rendered) <= NAME_LIMITS[kind], f"{variable} can be {len(rendered)} characters"
-    lock_bucket = f"{'p' * 24}-{longest['account']}-{longest['region']}"  # run_lock_bucket_prefix at its longest
-    assert len(lock_bucket) <= 63
+def test_the_names_of_the_table_fit_whatever_prefix_and_environment_the_limits_allow():
+    """Every name of the names table at its longest (the longest prefix and environment the limits accept)."""
+    prefix, environment = "p" * 20, "e" * 20
+    assert refusal("payments_name_prefix", prefix, LIMITS["payments_name_prefix"]) is None
+    assert refusal("payments_environment", environment, LIMITS["payments_environment"]) is None
+    names = resource_names(prefix, environment)
+    too_long = {kind: len(names[kind]) for kind, most in NAME_LIMITS.items() if len(names[kind]) > most}
+    assert too_long == {}
+    # The bucket completes its prefix with the account id; the lock bucket (run_lock_bucket_prefix at its longest)
+    # with the account id and the region.
+    assert len(names["bucket_prefix"] + "1" * 12) <= 63
+    assert len(f"{'p' * 24}-{'1' * 12}-ap-southeast-4") <= 63
 
 
 def test_every_value_the_change_matrix_sets_is_within_the_limits():
