@@ -1,10 +1,16 @@
 # Copyright: payments.infra contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What a live database instance cannot take in place: the preflight refuses it before any change."""
+"""The rds role's rules as filters: the engine version to build (resolved against what the region offers), what RDS
+does not offer (version, instance class, storage type) and what a live instance cannot take in place, each refused
+naming the variable, the bad value and what is valid."""
 
 from __future__ import annotations
 
+import difflib
+
 from ansible.errors import AnsibleFilterError
+
+from ansible_collections.payments.infra.plugins.module_utils.rds import version_key
 
 REPLACE = (
     "or replace the instance: snapshot it, playbooks/destroy.yml, then site.yml restoring the snapshot "
@@ -14,10 +20,6 @@ REPLACE = (
 
 def _major(version):
     return str(version).split(".")[0]
-
-
-def _version_key(version):
-    return tuple(int(part) if part.isdigit() else 0 for part in str(version).split("."))
 
 
 def _live_port(live):
@@ -68,7 +70,7 @@ def rds_live_refusals(found, wanted):
     version, live_version = wanted.get("rds_engine_version"), live.get("engine_version")
     if version is not None and live_version:
         if _major(version) != _major(live_version):
-            upgrade = _version_key(version) > _version_key(live_version)
+            upgrade = version_key(version) > version_key(live_version)
             refusals.append(
                 f"rds_engine_version={version} but {name} runs PostgreSQL {live_version}: "
                 + (
@@ -80,7 +82,7 @@ def rds_live_refusals(found, wanted):
                     else f"RDS cannot downgrade. Keep rds_engine_version: '{_major(live_version)}', " + REPLACE
                 )
             )
-        elif "." in str(version) and _version_key(version) < _version_key(live_version):
+        elif "." in str(version) and version_key(version) < version_key(live_version):
             refusals.append(
                 f"rds_engine_version={version} but {name} runs PostgreSQL {live_version}: RDS cannot downgrade. "
                 f"Keep rds_engine_version: '{_major(live_version)}' or '{live_version}'."
@@ -88,6 +90,130 @@ def rds_live_refusals(found, wanted):
     return refusals
 
 
+# ---- engine versions (amazon.aws.rds_engine_versions_info) ---------------------------------------------------------
+
+
+def major_version(entry):
+    """The major version of an entry of db_engine_versions: major_engine_version, else derived (PostgreSQL 10+:
+    the first number, "15"; before and other engines: the first two, "9.6", "8.0")."""
+    if entry.get("major_engine_version"):
+        return str(entry["major_engine_version"])
+    parts = str(entry["engine_version"]).split(".")
+    if "postgres" in str(entry.get("engine", "")) and parts[0].isdigit() and int(parts[0]) >= 10:
+        return parts[0]
+    return ".".join(parts[:2])
+
+
+def _offered(versions):
+    """The entries a new instance can use (DescribeDBEngineVersions lists others only with IncludeAll)."""
+    return [v for v in versions or [] if v.get("engine_version") and v.get("status", "available") == "available"]
+
+
+def _listing(offered, requested):
+    """The offered versions nearest a version that is not offered: those sharing its longest prefix, else the majors."""
+    parts = requested.split(".")
+    for n in range(len(parts) - 1, 0, -1):
+        prefix = ".".join(parts[:n])
+        same = sorted(
+            {e["engine_version"] for e in offered if e["engine_version"].startswith(prefix + ".")}, key=version_key
+        )
+        if same:
+            return f"offered {prefix}.x: {', '.join(same)} (newest {same[-1]})"
+    return f"offered major versions: {', '.join(sorted({major_version(e) for e in offered}, key=version_key))}"
+
+
+def rds_engine_version(versions, requested, engine="postgres"):
+    """The version to build for ``requested`` among the ``db_engine_versions`` of amazon.aws.rds_engine_versions_info.
+
+    ``requested`` is a major ("15": the newest offered 15.x) or an exact version ("15.14", which must be offered).
+    Returns engine_version, major_version, parameter_group_family and offered_versions (of that major, oldest first),
+    with refusals []; a version not offered gives those null and one refusal naming rds_engine_version, the value and
+    the nearest offered versions.
+    """
+    if not isinstance(versions, list):
+        raise AnsibleFilterError(
+            f"rds_engine_version: expects the db_engine_versions list, got {type(versions).__name__}"
+        )
+    requested = str(requested).strip()
+    offered = _offered(versions)
+    exact = [e for e in offered if e["engine_version"] == requested]
+    under = [e for e in offered if e["engine_version"].startswith(requested + ".")]
+    entry = exact[0] if exact else max(under, key=lambda e: version_key(e["engine_version"])) if under else None
+    if entry is None:
+        if not offered:
+            reason = f"the region offers no {engine} version"
+        else:
+            reason = _listing(offered, requested)
+            if any(e["engine_version"] == requested + "0" for e in offered):
+                reason += (
+                    f"; if {requested + '0'!r} was meant, quote it in YAML (unquoted, {requested}0 is the number "
+                    f"{requested})"
+                )
+        refusal = f"rds_engine_version {requested!r} is not offered for {engine} in the region; {reason}."
+        return {
+            "engine_version": None,
+            "major_version": None,
+            "parameter_group_family": None,
+            "offered_versions": [],
+            "refusals": [refusal],
+        }
+    major = major_version(entry)
+    return {
+        "engine_version": entry["engine_version"],
+        "major_version": major,
+        "parameter_group_family": entry.get("db_parameter_group_family"),
+        "offered_versions": sorted(
+            {e["engine_version"] for e in offered if major_version(e) == major}, key=version_key
+        ),
+        "refusals": [],
+    }
+
+
+# ---- orderable options (payments.infra.rds_orderable_info) --------------------------------------------------------
+SIZES = ("nano", "micro", "small", "medium", "large", "xlarge")
+
+
+def class_key(instance_class):
+    """db.t3.micro < db.t3.small < db.t3.medium < db.t3.large < db.t3.xlarge < db.t3.2xlarge: by family, then size."""
+    family, _, size = str(instance_class).rpartition(".")
+    multiple = size[: -len("xlarge")] if size.endswith("xlarge") else ""
+    rank = SIZES.index(size) if size in SIZES else len(SIZES)
+    return (family, rank, int(multiple) if multiple.isdigit() else 0, size)
+
+
+def rds_orderable_refusals(orderable, instance_class, storage_type, engine_version, engine="postgres"):
+    """Refusals of an instance class, or a storage type of it, that RDS does not offer for the engine version.
+
+    orderable: what payments.infra.rds_orderable_info returned for engine, engine_version and instance_class (a
+    skipped task, the version having been refused already, gives []).
+    """
+    if not isinstance(orderable, dict):
+        raise AnsibleFilterError(f"rds_orderable_refusals: expects the result of rds_orderable_info, got {orderable!r}")
+    if "orderable_options" not in orderable:
+        return []
+    rows = [r for r in orderable["orderable_options"] if r.get("db_instance_class") == instance_class]
+    offered_for = f"{engine} {engine_version}"
+    if not rows:
+        classes = sorted(set(orderable.get("instance_classes") or []), key=class_key)
+        close = difflib.get_close_matches(instance_class, classes, n=3, cutoff=0.6)
+        return [
+            f"rds_instance_class {instance_class!r} is not offered for {offered_for} in the region"
+            + (f" (closest: {', '.join(close)})" if close else "")
+            + f"; offered classes: {', '.join(classes) if classes else 'none'}."
+        ]
+    storage_types = sorted({r["storage_type"] for r in rows if r.get("storage_type")})
+    if storage_type not in storage_types:
+        return [
+            f"rds_storage_type {storage_type!r} is not offered for {instance_class} with {offered_for} in the region; "
+            f"offered storage types: {', '.join(storage_types) if storage_types else 'none'}."
+        ]
+    return []
+
+
 class FilterModule:
     def filters(self):
-        return {"rds_live_refusals": rds_live_refusals}
+        return {
+            "rds_engine_version": rds_engine_version,
+            "rds_orderable_refusals": rds_orderable_refusals,
+            "rds_live_refusals": rds_live_refusals,
+        }

@@ -8,8 +8,7 @@ Call wrappers follow ``ec2.py``: small, paginated where the API pages, retried w
 
 The rest is pure and works on the AWS API shapes (botocore's RDS model):
 
-- engine versions: ``version_key``, ``resolve_engine_version`` (``"15"`` is the newest offered 15.x,
-  ``"15.14"`` that exact version, anything else fails naming the offered versions);
+- engine versions: ``version_key`` (the version to build is resolved by the ``rds_engine_version`` filter);
 - parameter values: ``parse_allowed_values`` reads ``AllowedValues`` (ranges ``"1-2147483647"``, also
   negative ones ``"-1-2147483647"``, comma lists ``"none,ddl,mod,all"``, mixed ``"0,1-100"``);
   ``evaluate_formula`` parses and evaluates RDS parameter formulas (``{DBInstanceClassMemory*3/32768}``,
@@ -232,115 +231,12 @@ def instance_class_resources(ec2_client, instance_class):
 # ---------------------------------------------------------------------------------------------
 # Engine versions
 # ---------------------------------------------------------------------------------------------
-# The engines CreateDBInstance accepts (botocore's RDS model), for "did you mean" on an unknown engine.
-KNOWN_ENGINES = (
-    "aurora-mysql",
-    "aurora-postgresql",
-    "custom-oracle-ee",
-    "custom-oracle-ee-cdb",
-    "custom-oracle-se2",
-    "custom-oracle-se2-cdb",
-    "custom-sqlserver-ee",
-    "custom-sqlserver-se",
-    "custom-sqlserver-web",
-    "custom-sqlserver-dev",
-    "db2-ae",
-    "db2-se",
-    "mariadb",
-    "mysql",
-    "oracle-ee",
-    "oracle-ee-cdb",
-    "oracle-se2",
-    "oracle-se2-cdb",
-    "postgres",
-    "sqlserver-dev-ee",
-    "sqlserver-ee",
-    "sqlserver-se",
-    "sqlserver-ex",
-    "sqlserver-web",
-)
-
-
-class EngineVersionError(ValueError):
-    """A requested engine version that is not offered; the message lists what is."""
-
-
 def version_key(version):
     """Sort key of an engine version: numeric parts as numbers ("15.14" after "15.9")."""
     key = []
     for part in re.split(r"[.\-_]", str(version)):
         key.append((1, int(part), "") if part.isdigit() else (0, 0, part))
     return tuple(key)
-
-
-def major_version(entry):
-    """The major version of a DescribeDBEngineVersions entry: MajorEngineVersion, else derived.
-
-    Derived: PostgreSQL 10+ majors are the first number ("15"), others the first two ("8.0", "9.6").
-    """
-    if entry.get("MajorEngineVersion"):
-        return entry["MajorEngineVersion"]
-    parts = entry["EngineVersion"].split(".")
-    if "postgres" in entry.get("Engine", "") and parts[0].isdigit() and int(parts[0]) >= 10:
-        return parts[0]
-    return ".".join(parts[:2])
-
-
-def _offered(versions):
-    """Entries that can be used for a new instance (the API hides others unless IncludeAll)."""
-    return [v for v in versions if v.get("EngineVersion") and v.get("Status", "available") == "available"]
-
-
-def _sorted_versions(entries):
-    return sorted({e["EngineVersion"] for e in entries}, key=version_key)
-
-
-def resolve_engine_version(versions, engine, requested, region=None):
-    """The DescribeDBEngineVersions entry for ``requested``; EngineVersionError if not offered.
-
-    ``requested`` is an exact version ("15.14") or a prefix ("15", "8.0"): the newest offered version under
-    it. Not offered: the message lists the versions sharing the longest prefix with it (or the majors).
-    """
-    requested = str(requested).strip()
-    where = f" in {region}" if region else ""
-    offered = _offered(versions)
-    if not requested:
-        raise EngineVersionError("version must not be empty: give a major version such as '15' or an exact one")
-    if not offered:
-        suggestion = difflib.get_close_matches(engine, KNOWN_ENGINES, n=3, cutoff=0.6)
-        hint = (
-            f"; did you mean {' or '.join(suggestion)}?" if suggestion else f"; RDS engines: {', '.join(KNOWN_ENGINES)}"
-        )
-        raise EngineVersionError(f"engine {engine!r} has no versions offered{where}{hint}")
-    exact = [e for e in offered if e["EngineVersion"] == requested]
-    if exact:
-        return exact[0]
-    under = [e for e in offered if e["EngineVersion"].startswith(requested + ".")]
-    if under:
-        return max(under, key=lambda e: version_key(e["EngineVersion"]))
-
-    parts = requested.split(".")
-    listing = None
-    for n in range(len(parts) - 1, 0, -1):
-        prefix = ".".join(parts[:n])
-        same = _sorted_versions(e for e in offered if e["EngineVersion"].startswith(prefix + "."))
-        if same:
-            listing = f"offered {prefix}.x: {', '.join(same)} (newest {same[-1]})"
-            break
-    if listing is None:
-        majors = sorted({major_version(e) for e in offered}, key=version_key)
-        listing = f"offered major versions: {', '.join(majors)}"
-    hint = ""
-    if any(e["EngineVersion"] == requested + "0" for e in offered):
-        hint = (
-            f"; if {requested + '0'!r} was meant, quote it in YAML (an unquoted {requested}0 is the number {requested})"
-        )
-    raise EngineVersionError(f"engine_version {requested!r} is not offered for {engine}{where}; {listing}{hint}")
-
-
-def versions_of_major(versions, major):
-    """The offered versions whose major version is ``major``, oldest first."""
-    return _sorted_versions(e for e in _offered(versions) if major_version(e) == major)
 
 
 # ---------------------------------------------------------------------------------------------

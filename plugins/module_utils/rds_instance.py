@@ -4,8 +4,8 @@
 """RDS DB-instance call wrappers, validation and comparison logic of payments.infra.rds_db_instance.
 
 Call wrappers follow ``ec2.py`` / ``ecr.py``: small, retried with ``AWSRetry.jittered_backoff`` and raising one
-exception type (``AnsibleRDSInstanceError``). Engine versions and parameter groups live in ``rds.py``
-(payments.infra.rds_engine_version / rds_parameter_group); nothing here touches them.
+exception type (``AnsibleRDSInstanceError``). Parameter groups live in ``rds.py`` (payments.infra.rds_parameter_group),
+the version to build in the rds_engine_version filter; nothing here touches them.
 
 The rest is pure (no API calls) so that it can be tested without AWS:
 
@@ -34,8 +34,8 @@ The rest is pure (no API calls) so that it can be tested without AWS:
     ``kms_key_id`` without ``storage_encrypted``; ``manage_master_user_password=false`` (we never handle
     passwords).
     Not validated: the gp3 throughput-to-IOPS ratio, instance classes and engine versions offered in the region
-    (payments.infra.rds_engine_version resolves those), the minimum storage increase of 10 % is checked
-    against the live instance in ``plan_changes``.
+    (the rds role checks those: the rds_engine_version filter, payments.infra.rds_orderable_info), the minimum
+    storage increase of 10 % is checked against the live instance in ``plan_changes``.
 
 ``plan_changes``
     compares the options with a DescribeDBInstances entry and returns the ModifyDBInstance request, the

@@ -58,8 +58,8 @@ options:
   engine_version:
     description:
       - The exact engine version, for example V(15.14), resolved beforehand (see
-        M(payments.infra.rds_engine_version)). Without it, RDS picks its default version at creation and the
-        version of an existing instance is not compared.
+        M(amazon.aws.rds_engine_versions_info) and the C(payments.infra.rds_engine_version) filter). Without it,
+        RDS picks its default version at creation and the version of an existing instance is not compared.
       - A newer version upgrades the instance (C(AllowMajorVersionUpgrade) is sent when the major version
         changes; give the parameter group of the new major version in O(db_parameter_group_name) with it).
       - An older version is refused (RDS cannot downgrade), except when it is an older minor version of the same

@@ -46,8 +46,8 @@ options:
     default: present
   family:
     description:
-      - The DB parameter group family (V(postgres15), V(mysql8.0), ...); see the C(parameter_group_family)
-        returned by M(payments.infra.rds_engine_version).
+      - The DB parameter group family (V(postgres15), V(mysql8.0), ...); see the C(db_parameter_group_family)
+        of each version M(amazon.aws.rds_engine_versions_info) returns.
       - Required with O(state=present).
       - The family of an existing group cannot change; a different family fails (create a group with
         another name, or delete this one first).

@@ -95,14 +95,23 @@ def test_static_parameter_change_reports_a_pending_reboot(provisioned, ansible, 
 # What needs the region (the engine versions and classes offered, the engine's parameters and the class's
 # memory); the limits of each variable: tests/integration/test_input_limits.py.
 BAD_INPUTS = [
-    ({"rds_engine_version": "15.4"}, "'15.4' is not offered"),
-    ({"rds_engine_version": "99"}, "rds_engine_version"),
+    (
+        {"rds_engine_version": "15.4"},
+        "rds_engine_version '15.4' is not offered for postgres in the region; offered 15.x: ",
+    ),
+    ({"rds_engine_version": "99"}, "rds_engine_version '99' is not offered for postgres in the region; offered major"),
     ({"rds_effective_cache_size": "393216"}, "effective_cache_size"),
     ({"rds_parameters": {"log_statement": "bogus"}}, "log_statement"),
     ({"rds_parameters": {"log_statment": "ddl"}}, "log_statment"),
     ({"rds_parameters": {"shared_buffers": 999999999}}, "shared_buffers"),
     ({"rds_parameters": {"random_page_cost": "fast"}}, "random_page_cost"),
-    ({"rds_instance_class": "db.x9.mega"}, "db.x9.mega"),
+    ({"rds_instance_class": "db.x9.mega"}, "rds_instance_class 'db.x9.mega' is not offered for postgres 15."),
+    # EC2 knows t2.micro (the parameters' memory check passes it); RDS does not offer it for PostgreSQL 15.
+    ({"rds_instance_class": "db.t2.micro"}, "rds_instance_class 'db.t2.micro' is not offered for postgres 15."),
+    (
+        {"rds_storage_type": "io2", "rds_iops": 3000, "rds_allocated_storage": 100},
+        "rds_storage_type 'io2' is not offered for db.t3.micro with postgres 15.",
+    ),
 ]
 
 

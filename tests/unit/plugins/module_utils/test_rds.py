@@ -11,64 +11,11 @@ T3_MICRO = {"memory_mib": 1024, "memory_bytes": GIB, "vcpus": 2}
 R6G_LARGE = {"memory_mib": 16384, "memory_bytes": 16 * GIB, "vcpus": 2}
 
 
-def version(v, status="available"):
-    major = v.split(".")[0]
-    return {"Engine": "postgres", "EngineVersion": v, "DBParameterGroupFamily": f"postgres{major}", "Status": status}
-
-
-VERSIONS = [version(v) for v in ("14.18", "14.19", "15.7", "15.9", "15.10", "15.14", "16.10")]
-
-
 # ---------------------------------------------------------------------------------------------
-# engine versions
+# engine versions (the version to build: tests/unit/plugins/filter/test_rds_engine_version.py)
 # ---------------------------------------------------------------------------------------------
 def test_version_key_orders_numerically():
     assert sorted(["15.10", "15.9", "15.14", "15.7"], key=rds.version_key) == ["15.7", "15.9", "15.10", "15.14"]
-
-
-@pytest.mark.parametrize(
-    ("requested", "resolved"), [("15", "15.14"), ("15.14", "15.14"), ("15.9", "15.9"), ("14", "14.19")]
-)
-def test_resolve_major_and_exact(requested, resolved):
-    assert rds.resolve_engine_version(VERSIONS, "postgres", requested)["EngineVersion"] == resolved
-
-
-def test_resolve_ignores_versions_not_available():
-    versions = [*VERSIONS, version("15.20", status="deprecated")]
-    assert rds.resolve_engine_version(versions, "postgres", "15")["EngineVersion"] == "15.14"
-
-
-def test_unoffered_minor_lists_the_same_major():
-    with pytest.raises(rds.EngineVersionError) as e:
-        rds.resolve_engine_version(VERSIONS, "postgres", "15.4", "us-east-1")
-    assert str(e.value) == (
-        "engine_version '15.4' is not offered for postgres in us-east-1; offered 15.x: 15.7, 15.9, 15.10, 15.14 "
-        "(newest 15.14)"
-    )
-
-
-def test_unoffered_major_lists_the_majors():
-    with pytest.raises(rds.EngineVersionError, match=r"'99' is not offered .*offered major versions: 14, 15, 16$"):
-        rds.resolve_engine_version(VERSIONS, "postgres", "99")
-
-
-def test_yaml_float_hint():
-    with pytest.raises(rds.EngineVersionError, match="quote it in YAML"):
-        rds.resolve_engine_version(VERSIONS, "postgres", "15.1")
-
-
-def test_unknown_engine_suggests_a_name():
-    with pytest.raises(
-        rds.EngineVersionError, match="engine 'postgress' has no versions offered; did you mean postgres"
-    ):
-        rds.resolve_engine_version([], "postgress", "15")
-
-
-def test_major_version_derived_without_the_field():
-    assert rds.major_version({"Engine": "postgres", "EngineVersion": "15.14"}) == "15"
-    assert rds.major_version({"Engine": "postgres", "EngineVersion": "9.6.22"}) == "9.6"
-    assert rds.major_version({"Engine": "mysql", "EngineVersion": "8.0.35"}) == "8.0"
-    assert rds.major_version({"Engine": "postgres", "EngineVersion": "15.14", "MajorEngineVersion": "15"}) == "15"
 
 
 # ---------------------------------------------------------------------------------------------
