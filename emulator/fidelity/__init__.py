@@ -92,6 +92,8 @@ PATCHES: list[Callable[[], None]] = [
     logs.log_group_name_rules,
     logs.retention_days_enum,
     cloudwatch.metric_alarm_limits,
+    cloudwatch.alarm_tags_on_create_only,
+    cloudwatch.delete_alarms_deletes_tags,
     sns.subscribe_protocol_and_endpoint,
     iam.role_name_rules,
 ]

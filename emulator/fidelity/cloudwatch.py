@@ -1,10 +1,12 @@
-"""CloudWatch fidelity patches: PutMetricAlarm's limits on names, periods and evaluation ranges."""
+"""CloudWatch fidelity patches: PutMetricAlarm's limits on names, periods and evaluation ranges; alarm tags."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from moto.cloudwatch.exceptions import ValidationError
+from moto.cloudwatch.models import CloudWatchBackend
 from moto.cloudwatch.responses import CloudWatchResponse
 
 from emulator.fidelity._limits import as_int
@@ -65,3 +67,40 @@ def metric_alarm_limits() -> None:
             raise ValidationError(problem)
 
     check_before(CloudWatchResponse, "put_metric_alarm", check)
+
+
+def alarm_tags_on_create_only() -> None:
+    """PutMetricAlarm's Tags tag a new alarm only. CloudWatch API reference, PutMetricAlarm, Tags: "If you are using
+    this operation to update an existing alarm, any tags you specify in this parameter are ignored. To change the
+    tags of an existing alarm, use TagResource or UntagResource."
+
+    moto added the Tags of an update to the alarm's tags.
+    """
+    original = CloudWatchBackend.put_metric_alarm
+
+    @functools.wraps(original)
+    def put_metric_alarm(self: CloudWatchBackend, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("name") in self.alarms:
+            kwargs["tags"] = None
+        return original(self, *args, **kwargs)
+
+    CloudWatchBackend.put_metric_alarm = put_metric_alarm  # type: ignore[method-assign]
+
+
+def delete_alarms_deletes_tags() -> None:
+    """An alarm's tags go with it: DeleteAlarms deletes them, and an alarm made again under the same name starts with
+    the tags of its PutMetricAlarm only (AWS tags a resource, not a name; ListTagsForResource of a deleted alarm
+    answers ResourceNotFoundException).
+
+    moto kept the tags of a deleted alarm under its ARN: the alarm made again under its name had them back.
+    """
+    original = CloudWatchBackend.delete_alarms
+
+    @functools.wraps(original)
+    def delete_alarms(self: CloudWatchBackend, alarm_names: list[str]) -> None:
+        arns = [self.alarms[name].alarm_arn for name in alarm_names if name in self.alarms]
+        original(self, alarm_names)
+        for arn in arns:
+            self.tagger.delete_all_tags_for_resource(arn)
+
+    CloudWatchBackend.delete_alarms = delete_alarms  # type: ignore[method-assign]

@@ -192,6 +192,39 @@ def alarm_specs(
     return [{"alarm_name": prefix + alarm["name"], **alarm} for alarm in alarms]
 
 
+def metric_alarms(specs, period, evaluation_periods, actions):
+    """The ``alarms`` of payments.infra.cloudwatch_metric_alarms for the alarms of ``alarm_specs``: each notifying
+    ``actions`` (the alarm topic's ARN) when it goes to ALARM and back to OK, over ``evaluation_periods`` periods of
+    ``period`` seconds; treat_missing_data ``missing`` unless the spec says otherwise."""
+    for arg, value in (("period", period), ("evaluation_periods", evaluation_periods)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise AnsibleFilterError(f"metric_alarms: {arg} must be a positive integer, got {value!r}")
+    if not isinstance(actions, (list, tuple)) or not actions or not all(isinstance(a, str) and a for a in actions):
+        raise AnsibleFilterError(f"metric_alarms: actions must be a non-empty list of ARNs, got {actions!r}")
+    alarms = []
+    for spec in specs or []:
+        if not isinstance(spec, Mapping) or not spec.get("alarm_name"):
+            raise AnsibleFilterError(f"metric_alarms: {spec!r} is not an alarm of alarm_specs (no alarm_name)")
+        alarms.append(
+            {
+                "name": spec["alarm_name"],
+                "description": spec["description"],
+                "namespace": spec["namespace"],
+                "metric_name": spec["metric"],
+                "statistic": spec["statistic"],
+                "comparison": spec["comparison"],
+                "threshold": float(spec["threshold"]),
+                "period": period,
+                "evaluation_periods": evaluation_periods,
+                "dimensions": dict(spec["dimensions"]),
+                "treat_missing_data": spec.get("missing", "missing"),
+                "alarm_actions": list(actions),
+                "ok_actions": list(actions),
+            }
+        )
+    return alarms
+
+
 class FilterModule:
     def filters(self):
-        return {"alarm_specs": alarm_specs}
+        return {"alarm_specs": alarm_specs, "metric_alarms": metric_alarms}

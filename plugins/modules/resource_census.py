@@ -80,7 +80,7 @@ options:
     description:
       - "For the types the project makes but cannot tag, a regular expression per type (the key, a choice of
         O(types)) with a named group C(environment), for example C(alarm: ^payment-(?P<environment>[a-z0-9]+)-)
-        (M(amazon.aws.cloudwatch_metric_alarm) has no tags option, so the project's alarms carry no tags)."
+        (alarms made with M(amazon.aws.cloudwatch_metric_alarm), which has no tags option, carry no tags)."
       - A resource of such a type without O(tag_key)=O(tag_value) whose name matches gets RV(resources[].environment)
         from its name (RV(resources[].environment_from=name)) and is not an C(unmanaged_lookalike) finding; it is an
         C(environment_not_desired) finding when that environment is not desired.

@@ -217,3 +217,42 @@ def test_flow_log_reports_log_group_name_and_arn_either_way(aws):
             DeliverLogsPermissionArn=role,
         )
     assert duplicate.value.response["Error"]["Code"] == "FlowLogAlreadyExists"
+
+
+def _put_alarm(cloudwatch: Any, name: str, threshold: float, **extra: Any) -> None:
+    cloudwatch.put_metric_alarm(
+        AlarmName=name,
+        Namespace="AWS/ECS",
+        MetricName="CPUUtilization",
+        Statistic="Average",
+        ComparisonOperator="GreaterThanThreshold",
+        Threshold=threshold,
+        Period=300,
+        EvaluationPeriods=2,
+        **extra,
+    )
+
+
+def _alarm_tags(cloudwatch: Any, name: str) -> dict[str, str]:
+    (alarm,) = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    return {t["Key"]: t["Value"] for t in cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]}
+
+
+def test_put_metric_alarm_tags_a_new_alarm_only(aws: Callable[..., Any]) -> None:
+    cloudwatch = aws("cloudwatch")
+    name = f"fidelity-alarm-{uuid.uuid4().hex[:8]}"
+    _put_alarm(cloudwatch, name, 80, Tags=[{"Key": "Environment", "Value": "dev"}])
+    assert _alarm_tags(cloudwatch, name) == {"Environment": "dev"}
+    # An update's Tags are ignored; the update itself is made.
+    _put_alarm(cloudwatch, name, 70, Tags=[{"Key": "Owner", "Value": "x"}, {"Key": "Environment", "Value": "prod"}])
+    assert _alarm_tags(cloudwatch, name) == {"Environment": "dev"}
+    assert cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["Threshold"] == 70.0
+
+
+def test_delete_alarms_deletes_their_tags(aws: Callable[..., Any]) -> None:
+    cloudwatch = aws("cloudwatch")
+    name = f"fidelity-alarm-{uuid.uuid4().hex[:8]}"
+    _put_alarm(cloudwatch, name, 80, Tags=[{"Key": "Environment", "Value": "dev"}])
+    cloudwatch.delete_alarms(AlarmNames=[name, f"{name}-never-made"])
+    _put_alarm(cloudwatch, name, 80)
+    assert _alarm_tags(cloudwatch, name) == {}

@@ -146,7 +146,7 @@ def test_with_only_dev_desired_staging_and_prod_are_not_desired(provisioned, ans
             f"payment-db-{env_name}",
             f"payment-alb-{env_name}",
             f"payment-logs-{env_name}-{ACCOUNT}",
-            f"payment-{env_name}-ecs-cpu-high",  # an alarm: untagged, its environment read from its name
+            f"payment-{env_name}-ecs-cpu-high",  # an alarm: tagged Environment=<env> like every resource
         ):
             assert name in names
     assert not any(name.endswith("-dev") for name in names)

@@ -183,9 +183,14 @@ def snapshot(aws):
         g["logGroupName"]: (g.get("retentionInDays"), logs.list_tags_log_group(logGroupName=g["logGroupName"])["tags"])
         for g in logs.describe_log_groups(logGroupNamePrefix=f"/payment/{ENV}/")["logGroups"]
     }
+    cloudwatch = aws("cloudwatch")
+
+    def alarm_tags(arn):  # the alarms follow a tag change (payments_extra_tags) and go back with it
+        return str(sorted((t["Key"], t["Value"]) for t in cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"]))
+
     alarms = {
-        a["AlarmName"]: (a["Threshold"], a["Period"], a["EvaluationPeriods"])
-        for a in aws("cloudwatch").describe_alarms(AlarmNamePrefix=f"payment-{ENV}-")["MetricAlarms"]
+        a["AlarmName"]: (a["Threshold"], a["Period"], a["EvaluationPeriods"], alarm_tags(a["AlarmArn"]))
+        for a in cloudwatch.describe_alarms(AlarmNamePrefix=f"payment-{ENV}-")["MetricAlarms"]
     }
     sns = aws("sns")
     topic = next(t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(f"payment-alarms-{ENV}"))

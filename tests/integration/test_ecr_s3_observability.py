@@ -172,6 +172,76 @@ def test_log_groups_topic_and_alarms(provisioned, aws, env_name, retention, cpu)
         "ClusterName": f"payment-cluster-{env_name}",
         "ServiceName": f"payment-api-{env_name}",
     }
+    # Every alarm carries the project's tags, as every other resource does.
+    for name, alarm in alarms.items():
+        assert alarm_tags(aws, alarm) == ownership_tags(env_name), name
+
+
+def ownership_tags(env_name):
+    return {"Project": "payment-api", "Environment": env_name, "ManagedBy": "payments.infra"}
+
+
+def alarm_tags(aws, alarm):
+    tags = aws("cloudwatch").list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]
+    return {t["Key"]: t["Value"] for t in tags}
+
+
+ALARMS_TASK = "Metric alarms, each notifying the alarm topic, tagged"
+
+
+def alarms_result(run, host="payments-dev"):
+    """The result of the one task that converges the alarms (one module run, no loop)."""
+    (result,) = [
+        task["hosts"][host]
+        for play in run.output.get("plays", [])
+        for task in play.get("tasks", [])
+        if task["task"]["name"].endswith(ALARMS_TASK) and host in task.get("hosts", {})
+    ]
+    return result
+
+
+def test_alarm_threshold_and_tags_planned_per_alarm_applied_and_put_back(provisioned, emulator, ansible, aws):
+    """A changed threshold and an extra tag (payments_extra_tags): the plan (--check --diff) shows a diff per alarm
+    naming it and writes nothing; the run applies both in the one alarms task; a re-run changes nothing; the values
+    of group_vars put everything back."""
+    tier = {"tier": "observability"}
+    change = {**tier, "observability_ecs_cpu_high_percent": 75, "payments_extra_tags": {"CostCentre": "cc-42"}}
+    cpu_alarm = "payment-dev-ecs-cpu-high"
+    found = ("arn:x:loadbalancer/app/x/1", "arn:x:targetgroup/x/1")
+    all_alarms = {a["alarm_name"] for a in expected_alarms("dev", *found)}
+
+    seq = emulator.client.last_seq()
+    plan = ansible("playbooks/tier.yml", "dev", extra_vars=change, check=True, diff=True)
+    assert plan.rc == 0, plan.messages()
+    assert emulator.client.mutating_calls(since=seq) == []
+    planned = alarms_result(plan)
+    assert planned["changed"] is True and "results" not in planned  # one module run for every alarm
+    diffs = {d["after_header"]: d for d in planned["diff"]}
+    assert set(diffs) == all_alarms and planned["created"] == []
+    assert planned["plan_resources"] == [f"Alarm {d['after_header']}" for d in planned["diff"]]
+    assert (diffs[cpu_alarm]["before"]["threshold"], diffs[cpu_alarm]["after"]["threshold"]) == (90.0, 75.0)
+    assert all(d["before"]["tags"] == ownership_tags("dev") for d in diffs.values())
+    assert all(d["after"]["tags"] == dict(ownership_tags("dev"), CostCentre="cc-42") for d in diffs.values())
+    assert planned["updated"] == [cpu_alarm] and set(planned["retagged"]) == all_alarms
+
+    applied = ansible("playbooks/tier.yml", "dev", extra_vars=change)
+    assert applied.rc == 0, applied.messages()
+    alarms = aws("cloudwatch").describe_alarms(AlarmNamePrefix="payment-dev-")["MetricAlarms"]
+    assert {a["AlarmName"] for a in alarms} == all_alarms
+    for alarm in alarms:
+        assert alarm_tags(aws, alarm) == dict(ownership_tags("dev"), CostCentre="cc-42"), alarm["AlarmName"]
+    assert next(a for a in alarms if a["AlarmName"] == cpu_alarm)["Threshold"] == 75.0
+
+    seq = emulator.client.last_seq()
+    again = ansible("playbooks/tier.yml", "dev", extra_vars=change)
+    assert again.rc == 0 and again.changed == 0, again.changed_tasks()
+    assert emulator.client.mutating_calls(since=seq) == []
+
+    back = ansible("playbooks/tier.yml", "dev", extra_vars=tier)
+    assert back.rc == 0, back.messages()
+    alarms = aws("cloudwatch").describe_alarms(AlarmNamePrefix="payment-dev-")["MetricAlarms"]
+    assert all(alarm_tags(aws, a) == ownership_tags("dev") for a in alarms)
+    assert next(a for a in alarms if a["AlarmName"] == cpu_alarm)["Threshold"] == 90.0
 
 
 def test_kms_variants(clean_emulator, ansible, aws):

@@ -16,6 +16,8 @@ from ansible_collections.payments.infra.plugins.filter.observability import THRE
 from ansible_collections.payments.infra.plugins.filter.observability import FilterModule
 from ansible_collections.payments.infra.plugins.filter.names import resource_names
 from ansible_collections.payments.infra.plugins.filter.observability import alarm_specs
+from ansible_collections.payments.infra.plugins.filter.observability import metric_alarms
+from ansible_collections.payments.infra.plugins.modules import cloudwatch_metric_alarms
 
 ROOT = Path(__file__).resolve().parents[4]
 ROLE = ROOT / "roles" / "observability"
@@ -215,13 +217,71 @@ def test_the_role_hands_every_threshold_from_its_own_variable():
     assert {f"observability_{key}" for key in THRESHOLDS} <= set(defaults)
 
 
-def test_every_alarm_the_role_makes_notifies_the_topic():
+TOPIC = "arn:aws:sns:us-east-1:123456789012:payment-alarms-dev"
+
+
+def test_every_alarm_the_role_makes_notifies_the_topic_and_is_tagged():
+    """One task converges every alarm: the alarm_specs of the environment through metric_alarms, tagged."""
     tasks = yaml.safe_load((ROLE / "tasks/topic_and_alarms.yml").read_text())
-    (make,) = [t for t in tasks if "amazon.aws.cloudwatch_metric_alarm" in t]
-    assert make["loop"] == "{{ __observability_alarms }}"
-    args = make["amazon.aws.cloudwatch_metric_alarm"]
-    assert args["name"] == "{{ item.alarm_name }}"
-    assert args["alarm_actions"] == args["ok_actions"] == ["{{ __observability_topic.sns_arn }}"]
+    (make,) = [t for t in tasks if "payments.infra.cloudwatch_metric_alarms" in t]
+    assert "loop" not in make
+    args = make["payments.infra.cloudwatch_metric_alarms"]
+    assert args["tags"] == "{{ observability_tags }}" and args["purge_tags"] is True
+    wiring = " ".join(args["alarms"].split())
+    assert wiring.startswith("{{ __observability_alarm_specs | payments.infra.metric_alarms(")
+    assert "period=observability_alarm_period_seconds | int" in wiring
+    assert "evaluation_periods=observability_alarm_evaluation_periods | int" in wiring
+    assert "actions=[__observability_topic.sns_arn]" in wiring
+
+
+def test_metric_alarms_are_the_specs_as_the_module_takes_them(case):
+    _args, _lbs, _tgs, alarms = case
+    made = metric_alarms(alarms, period=60, evaluation_periods=3, actions=[TOPIC])
+    assert [m["name"] for m in made] == [a["alarm_name"] for a in alarms]
+    for spec, alarm in zip(alarms, made, strict=True):
+        assert alarm == {
+            "name": spec["alarm_name"],
+            "description": spec["description"],
+            "namespace": spec["namespace"],
+            "metric_name": spec["metric"],
+            "statistic": spec["statistic"],
+            "comparison": spec["comparison"],
+            "threshold": float(spec["threshold"]),
+            "period": 60,
+            "evaluation_periods": 3,
+            "dimensions": spec["dimensions"],
+            "treat_missing_data": spec.get("missing", "missing"),
+            "alarm_actions": [TOPIC],
+            "ok_actions": [TOPIC],
+        }
+        assert isinstance(alarm["threshold"], float)
+
+
+def test_metric_alarms_options_are_the_module_s():
+    """Every key metric_alarms makes is an option of the module's alarms (a typo would fail the run)."""
+    options = set(cloudwatch_metric_alarms.ALARM_OPTIONS)
+    args = arguments(observability_vars("dev"))
+    made = metric_alarms(alarm_specs(**args, load_balancers=found_alb(), target_groups=found_tg()), 300, 2, [TOPIC])
+    assert len(made) == 9 and all(set(alarm) <= options for alarm in made)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"period": 0}, "period must be a positive integer, got 0"),
+        ({"period": "300"}, "period must be a positive integer, got '300'"),
+        ({"evaluation_periods": True}, "evaluation_periods must be a positive integer, got True"),
+        ({"actions": []}, "actions must be a non-empty list of ARNs"),
+        ({"actions": [None]}, "actions must be a non-empty list of ARNs"),
+        ({"specs": [{"name": "x"}]}, "is not an alarm of alarm_specs"),
+    ],
+)
+def test_metric_alarms_bad_inputs_are_refused(change, message):
+    args = {"specs": alarm_specs(**arguments(observability_vars("dev"))), "period": 300, "evaluation_periods": 2}
+    args["actions"] = [TOPIC]
+    args.update(change)
+    with pytest.raises(AnsibleFilterError, match=re.escape(message)):
+        metric_alarms(args.pop("specs"), **args)
 
 
 @pytest.mark.parametrize(
@@ -243,4 +303,4 @@ def test_bad_inputs_are_refused(change, message):
 
 
 def test_the_filter_is_exposed_under_its_name():
-    assert FilterModule().filters() == {"alarm_specs": alarm_specs}
+    assert FilterModule().filters() == {"alarm_specs": alarm_specs, "metric_alarms": metric_alarms}
