@@ -191,6 +191,7 @@ LIMITS = {
     "payments_app_extra_security_group_ids": SG_IDS,
     "payments_teardown_requires_confirmation": BOOL,
     "payments_production": BOOL,
+    "payments_self_signed_certificate_allowed": BOOL,
     "payments_aws_config": {"type": "dict"},
     "payments_aws_module_defaults": {"type": "dict"},
     "payments_outputs_file": {"type": "str", "min_length": 1, "max_length": 4096},
@@ -863,9 +864,11 @@ def _certificate(v):
         )
     if not arn and not v["ecs_alb_self_signed_certificate"]:
         return (
-            "ecs_alb_certificate_arn is empty: set payments_certificate_arn (group_vars/<environment>.yml) to the "
-            "ACM certificate of the public name, or set ecs_alb_self_signed_certificate: true for a private or "
-            "local environment."
+            "ecs_alb_certificate_arn is empty and a self-signed certificate is not allowed here (a production "
+            "environment needs a real one): set payments_certificate_arn (group_vars/<environment>.yml) to the "
+            "issued ACM certificate of the public name; only for a private or local environment, allow a "
+            "self-signed one (payments_self_signed_certificate_allowed: true; ecs_alb_self_signed_certificate: "
+            "true for the role alone)."
         )
 
 

@@ -59,23 +59,27 @@ class PlaybookRun:
 
 
 ENVIRONMENTS = ["dev", "staging", "prod"]
+# On the emulator there is no public name to certify: prod runs with the self-signed certificate it refuses on
+# real AWS, as make demo runs it (test_ecs_alb.py proves the refusal with this set to false).
+EMULATOR_VARS = {"payments_self_signed_certificate_allowed": True}
 
 
 def make_runner(emu):
-    """runner(playbook, envs, extra_vars=None, check=False, diff=False, forks=None) -> PlaybookRun on ``emu``.
+    """runner(playbook, envs, extra_vars=None, check=False, diff=False, forks=None, emulator_vars=True) -> PlaybookRun.
+
+    On ``emu``, with EMULATOR_VARS unless ``emulator_vars`` is false (the group_vars as on real AWS).
 
     envs: one environment name, or a list of them run together in one ansible-playbook call (an entry with a
     "/" is an inventory path).
     """
 
-    def _run(playbook, envs, extra_vars=None, check=False, diff=False, forks=None):
+    def _run(playbook, envs, extra_vars=None, check=False, diff=False, forks=None, emulator_vars=True):
         envs = [envs] if isinstance(envs, str) else list(envs)
         cmd = [str(BIN / "ansible-playbook"), playbook]
         for env_name in envs:
             cmd += ["-i", env_name if "/" in env_name else f"inventories/{env_name}"]
         cmd += ["--forks", str(forks or len(envs))]
-        if extra_vars:
-            cmd += ["-e", json.dumps(extra_vars)]
+        cmd += ["-e", json.dumps({**(EMULATOR_VARS if emulator_vars else {}), **(extra_vars or {})})]
         if check:
             cmd.append("--check")
         if diff:

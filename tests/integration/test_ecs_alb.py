@@ -212,6 +212,23 @@ def test_task_definition_secrets_and_least_privilege_roles(provisioned, aws):
     assert "s3:GetObject" not in statement["Action"] and "s3:*" not in statement["Action"]
 
 
+def test_production_refuses_to_run_without_a_certificate_arn_where_dev_may_use_a_self_signed_one(
+    provisioned, emulator, ansible
+):
+    # The group_vars as on real AWS (without the emulator's allowance): prod, with no payments_certificate_arn,
+    # is refused in the preflight before any write; dev plans with its self-signed certificate.
+    seq = emulator.client.last_seq()
+    refused = ansible("site.yml", "prod", emulator_vars=False)
+    assert refused.rc != 0
+    message = " ".join(refused.messages().split())
+    assert "ecs_alb_certificate_arn is empty and a self-signed certificate is not allowed here" in message
+    assert "set payments_certificate_arn (group_vars/<environment>.yml)" in message
+    assert emulator.client.mutating_calls(since=seq) == []
+    plan = ansible("site.yml", "dev", check=True, emulator_vars=False)
+    assert plan.rc == 0, plan.messages()
+    assert plan.changed == 0, plan.changed_tasks()
+
+
 def test_security_group_changed_in_group_vars_is_applied_on_the_next_run(provisioned, ansible, aws):
     """The stock ecs_service never compares network configuration; ours corrects it."""
     vpc_id = aws("ec2").describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["payment-vpc-dev"]}])["Vpcs"][0]["VpcId"]
