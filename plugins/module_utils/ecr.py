@@ -8,28 +8,25 @@ exception type (``AnsibleECRError``). Two error handlers, because "missing" mean
 missing repository (``RepositoryNotFoundException``) and a missing lifecycle policy of an existing
 repository (``LifecyclePolicyNotFoundException``) must not be confused by a lifecycle-policy call.
 
-The lifecycle-policy part (``render_rules``, ``validate_policy_document``, ``comparable_policy``) is
-pure: it turns the rules people write into ECR's lifecycle policy JSON and rejects, before any API
-call, what ECR would reject. What is validated, and where each constraint comes from:
+The lifecycle-policy part (``render_rules``, ``comparable_policy``, ``live_policy``) serves
+``ecr_repository``'s ``lifecycle_rules`` and the preflight (``limits.py``): it turns the rules people
+write into ECR's lifecycle policy JSON and rejects, before any API call, what ECR would reject. What
+is validated, and where each constraint comes from:
 
 From the ECR user guide ("Lifecycle policy properties"):
-  - ``rulePriority`` values are unique within a policy; a rule with ``tagStatus`` ``any`` must have
-    the highest ``rulePriority`` (it is evaluated last);
-  - ``tagStatus`` is ``tagged``, ``untagged`` or ``any``; ``tagged`` needs a ``tagPrefixList`` or a
-    ``tagPatternList``; ``tagPrefixList`` / ``tagPatternList`` are only for ``tagged`` and a rule
-    may have one of them, not both;
+  - rule priorities are unique within a policy; a rule with tag status ``any`` must have the highest
+    priority (it is evaluated last);
+  - tag status is ``tagged``, ``untagged`` or ``any``; ``tagged`` needs tag prefixes or tag patterns;
+    prefixes / patterns are only for ``tagged`` and a rule may have one of them, not both;
   - at most four wildcards (``*``) per tag pattern;
-  - ``countNumber`` is a positive integer; ``countUnit`` (``days``) goes with ``sinceImagePushed``
-    and only with it; the supported action type is ``expire``.
+  - the count (``keep_last`` / ``expire_after_days``) is a positive integer.
 From the ECR API model (botocore): the policy text is 100 to 30720 characters.
 Ours (no ECR statement; rejected because the result could never be what was meant):
   - a rule priority below 1 (ECR documents priorities starting at 1);
   - an empty tag prefix or pattern, or an empty prefix/pattern list for ``tagged``; a ``*`` in a tag
-    prefix (prefixes are literal and image tags cannot contain ``*``: use a pattern); an empty rule
-    list (use state=absent).
+    prefix (prefixes are literal and image tags cannot contain ``*``: use a pattern).
 Not validated: the documented evaluation rule "only one rule is allowed to select untagged images"
-(it is not documented whether PutLifecyclePolicy rejects it), and count types or action types other
-than the two count types and ``expire`` above in a raw policy (passed to ECR unchecked).
+(it is not documented whether PutLifecyclePolicy rejects it).
 
 The image part (``describe_image``, ``describe_images``, ``image_view``, ``most_recent``...) serves
 ``ecr_image_info``: one image looked up per call (see ``describe_image`` for why), the whole repository
@@ -350,13 +347,6 @@ MAX_WILDCARDS = 4
 POLICY_TEXT_MIN = 100
 POLICY_TEXT_MAX = 30720
 
-# The seed's policy (and the ecr role's default): expire untagged images after 7 days, keep the
-# newest 10 tagged images. ECR selects tagged images only by prefix or pattern: "*" is every tag.
-DEFAULT_RULES = [
-    {"description": "Expire untagged images after 7 days", "tag_status": "untagged", "expire_after_days": 7},
-    {"description": "Keep the last 10 tagged images", "tag_status": "tagged", "tag_patterns": ["*"], "keep_last": 10},
-]
-
 
 class LifecyclePolicyError(ValueError):
     """A lifecycle policy ECR would reject (or that cannot mean what was written)."""
@@ -372,85 +362,63 @@ def _check_tag_list(values, field, at):
     for value in values:
         if not value:
             raise LifecyclePolicyError(
-                f"{at}: {field} must not contain an empty string (to select every tagged image, use a tag "
-                "pattern list of ['*'])"
+                f"{at}: {field} must not contain an empty string (to select every tagged image, use "
+                "tag_patterns: ['*'])"
             )
 
 
-def _check_patterns(patterns, field, at):
-    for pattern in patterns:
-        if pattern.count("*") > MAX_WILDCARDS:
-            raise LifecyclePolicyError(
-                f"{at}: {field} entry {pattern!r} has {pattern.count('*')} wildcards; ECR allows at most "
-                f"{MAX_WILDCARDS} '*' per tag pattern"
-            )
-
-
-def _check_prefixes(prefixes, field, at, patterns_field):
-    for prefix in prefixes:
-        if "*" in prefix:
-            raise LifecyclePolicyError(
-                f"{at}: {field} entry {prefix!r} contains '*': tag prefixes are literal (image tags cannot "
-                f"contain '*'); use {patterns_field} for wildcards"
-            )
-
-
-def _check_tag_selection(tag_status, prefixes, patterns, at, names):
-    """Prefix/pattern rules shared by user rules and raw policies. names: (prefixes, patterns) field names."""
-    prefixes_field, patterns_field = names
+def _check_tag_selection(tag_status, prefixes, patterns, at):
+    """tag_prefixes / tag_patterns as ECR takes them for the rule's tag status."""
     if prefixes is not None and patterns is not None:
         raise LifecyclePolicyError(
-            f"{at}: {prefixes_field} and {patterns_field} are mutually exclusive; ECR accepts one of them per rule"
+            f"{at}: tag_prefixes and tag_patterns are mutually exclusive; ECR accepts one of them per rule"
         )
     if tag_status == "tagged":
         if not prefixes and not patterns:
             raise LifecyclePolicyError(
-                f"{at}: tag status 'tagged' needs a non-empty {prefixes_field} or {patterns_field}: ECR selects "
-                f"tagged images only by tag prefix or pattern ({patterns_field}: ['*'] selects every tagged image)"
+                f"{at}: tag status 'tagged' needs a non-empty tag_prefixes or tag_patterns: ECR selects tagged "
+                "images only by tag prefix or pattern (tag_patterns: ['*'] selects every tagged image)"
             )
     elif prefixes is not None or patterns is not None:
-        field = prefixes_field if prefixes is not None else patterns_field
+        field = "tag_prefixes" if prefixes is not None else "tag_patterns"
         raise LifecyclePolicyError(
             f"{at}: {field} is only allowed with tag status 'tagged', not {tag_status!r} (ECR rejects it)"
         )
-    if prefixes is not None:
-        _check_tag_list(prefixes, prefixes_field, at)
-        _check_prefixes(prefixes, prefixes_field, at, patterns_field)
-    if patterns is not None:
-        _check_tag_list(patterns, patterns_field, at)
-        _check_patterns(patterns, patterns_field, at)
+    for field, values in (("tag_prefixes", prefixes), ("tag_patterns", patterns)):
+        if values is not None:
+            _check_tag_list(values, field, at)
+    for prefix in prefixes or ():
+        if "*" in prefix:
+            raise LifecyclePolicyError(
+                f"{at}: tag_prefixes entry {prefix!r} contains '*': tag prefixes are literal (image tags cannot "
+                "contain '*'); use tag_patterns for wildcards"
+            )
+    for pattern in patterns or ():
+        if pattern.count("*") > MAX_WILDCARDS:
+            raise LifecyclePolicyError(
+                f"{at}: tag_patterns entry {pattern!r} has {pattern.count('*')} wildcards; ECR allows at most "
+                f"{MAX_WILDCARDS} '*' per tag pattern"
+            )
 
 
-def _check_priorities(entries, priority_field):
+def _check_priorities(entries):
     """entries: [(label, priority, tag_status)]. Unique priorities; an 'any' rule has the highest one."""
     seen = {}
     for label, priority, _status in entries:
         if priority in seen:
             raise LifecyclePolicyError(
-                f"{label}: {priority_field} {priority} is also the priority of {seen[priority]}; "
+                f"{label}: priority {priority} is also the priority of {seen[priority]}; "
                 "ECR needs a unique priority per rule"
             )
         seen[priority] = label
     highest = max(priority for _label, priority, _status in entries)
     for label, priority, status in entries:
         if status == "any" and priority != highest:
-            above = next(lbl for lbl, prio, _s in entries if prio == highest)
             raise LifecyclePolicyError(
-                f"{label}: a rule with tag status 'any' must have the highest {priority_field} (ECR evaluates it "
-                f"last), but its {priority_field} is {priority} and {above} has {highest}; put it last in the "
-                f"list or give it the highest {priority_field}"
+                f"{label}: a rule with tag status 'any' must have the highest priority (ECR evaluates it last), "
+                f"but its priority is {priority} and {seen[highest]} has {highest}; put it last in the list or "
+                "give it the highest priority"
             )
-
-
-def _check_policy_text(text, where):
-    if len(text) > POLICY_TEXT_MAX:
-        raise LifecyclePolicyError(
-            f"{where}: the lifecycle policy is {len(text)} characters of JSON; ECR accepts at most {POLICY_TEXT_MAX}"
-        )
-    if len(text) < POLICY_TEXT_MIN:
-        raise LifecyclePolicyError(
-            f"{where}: the lifecycle policy is {len(text)} characters of JSON; ECR needs at least {POLICY_TEXT_MIN}"
-        )
 
 
 def policy_text(policy):
@@ -458,118 +426,82 @@ def policy_text(policy):
     return json.dumps(policy, sort_keys=True, separators=(",", ":"))
 
 
-def render_rules(rules):
-    """ECR's lifecycle policy dict for the module's ``rules`` option; LifecyclePolicyError if invalid.
+def _render_rule(rule, index, at):
+    """(ECR's rule, its priority, its tag status) of one rule; LifecyclePolicyError if invalid."""
+    if not isinstance(rule, dict):
+        raise LifecyclePolicyError(f"{at}: each rule must be a dictionary")
+    tag_status = rule.get("tag_status")
+    if tag_status not in TAG_STATUSES:
+        raise LifecyclePolicyError(f"{at}: tag_status is required: one of {', '.join(TAG_STATUSES)}")
+    prefixes, patterns = rule.get("tag_prefixes"), rule.get("tag_patterns")
+    _check_tag_selection(tag_status, prefixes, patterns, at)
+
+    keep_last, expire_after_days = rule.get("keep_last"), rule.get("expire_after_days")
+    if (keep_last is None) == (expire_after_days is None):
+        raise LifecyclePolicyError(
+            f"{at}: give exactly one of keep_last (keep the newest N images) or expire_after_days "
+            f"(expire images pushed more than N days ago){', not both' if keep_last is not None else ''}"
+        )
+    field, count = ("keep_last", keep_last) if keep_last is not None else ("expire_after_days", expire_after_days)
+    if not _is_int(count) or count < 1:
+        raise LifecyclePolicyError(f"{at}: {field} must be a positive integer (ECR rejects {count!r})")
+
+    priority = rule.get("priority")
+    if priority is None:
+        priority = index + 1
+    elif not _is_int(priority) or priority < 1:
+        raise LifecyclePolicyError(f"{at}: priority must be an integer of at least 1, got {priority!r}")
+
+    selection = {"tagStatus": tag_status}
+    if prefixes:
+        selection["tagPrefixList"] = list(prefixes)
+    if patterns:
+        selection["tagPatternList"] = list(patterns)
+    if keep_last is not None:
+        selection.update(countType=IMAGE_COUNT, countNumber=keep_last)
+    else:
+        selection.update(countType=SINCE_PUSHED, countUnit="days", countNumber=expire_after_days)
+    ecr_rule = {"rulePriority": priority, "selection": selection, "action": {"type": "expire"}}
+    if rule.get("description"):
+        ecr_rule["description"] = to_text(rule["description"])
+    return ecr_rule, priority, tag_status
+
+
+def render_rules(rules, where="lifecycle_rules"):
+    """ECR's lifecycle policy dict for a list of rules; LifecyclePolicyError (naming ``where[i]`` and the field)
+    if ECR would reject it. An empty list is no policy: None.
 
     Each rule: description, tag_status, tag_prefixes | tag_patterns, keep_last | expire_after_days,
     priority (default: the rule's position in the list, from 1). Rules come out sorted by priority.
     """
     if not rules:
-        raise LifecyclePolicyError(
-            "rules: a lifecycle policy needs at least one rule; use state=absent to remove the lifecycle policy"
-        )
-    rendered = []
-    entries = []
+        return None
+    rendered, entries = [], []
     for index, rule in enumerate(rules):
-        at = f"rules[{index}]"
-        if not isinstance(rule, dict):
-            raise LifecyclePolicyError(f"{at}: each rule must be a dictionary")
-        tag_status = rule.get("tag_status")
-        if tag_status not in TAG_STATUSES:
-            raise LifecyclePolicyError(f"{at}: tag_status is required: one of {', '.join(TAG_STATUSES)}")
-        prefixes, patterns = rule.get("tag_prefixes"), rule.get("tag_patterns")
-        _check_tag_selection(tag_status, prefixes, patterns, at, ("tag_prefixes", "tag_patterns"))
-
-        keep_last, expire_after_days = rule.get("keep_last"), rule.get("expire_after_days")
-        if (keep_last is None) == (expire_after_days is None):
-            raise LifecyclePolicyError(
-                f"{at}: give exactly one of keep_last (keep the newest N images) or expire_after_days "
-                f"(expire images pushed more than N days ago){', not both' if keep_last is not None else ''}"
-            )
-        field, count = ("keep_last", keep_last) if keep_last is not None else ("expire_after_days", expire_after_days)
-        if not _is_int(count) or count < 1:
-            raise LifecyclePolicyError(f"{at}: {field} must be a positive integer (ECR rejects {count!r})")
-
-        priority = rule.get("priority")
-        if priority is None:
-            priority = index + 1
-        elif not _is_int(priority) or priority < 1:
-            raise LifecyclePolicyError(f"{at}: priority must be an integer of at least 1, got {priority!r}")
-        entries.append((at, priority, tag_status))
-
-        selection = {"tagStatus": tag_status}
-        if prefixes:
-            selection["tagPrefixList"] = list(prefixes)
-        if patterns:
-            selection["tagPatternList"] = list(patterns)
-        if keep_last is not None:
-            selection.update(countType=IMAGE_COUNT, countNumber=keep_last)
-        else:
-            selection.update(countType=SINCE_PUSHED, countUnit="days", countNumber=expire_after_days)
-        ecr_rule = {"rulePriority": priority, "selection": selection, "action": {"type": "expire"}}
-        if rule.get("description"):
-            ecr_rule["description"] = to_text(rule["description"])
+        at = f"{where}[{index}]"
+        ecr_rule, priority, tag_status = _render_rule(rule, index, at)
         rendered.append(ecr_rule)
-
-    _check_priorities(entries, "priority")
-    policy = {"rules": sorted(rendered, key=lambda r: r["rulePriority"])}
-    _check_policy_text(policy_text(policy), "rules")
-    return policy
-
-
-def parse_policy(value, where="raw_policy"):
-    """A policy given as a dict or a JSON string, as a dict; LifecyclePolicyError if not JSON."""
-    if isinstance(value, (bytes, str)):
-        try:
-            value = json.loads(value)
-        except ValueError as e:
-            raise LifecyclePolicyError(f"{where} is not valid JSON: {e}") from e
-    if not isinstance(value, dict):
-        raise LifecyclePolicyError(f"{where} must be a JSON object with a 'rules' list")
-    return copy.deepcopy(value)
-
-
-def validate_policy_document(policy, where="raw_policy"):
-    """Reject, naming the rule and field, what ECR rejects in a lifecycle policy document (see the
-    module docstring). Returns the policy with its rules sorted by rulePriority."""
-    rules = policy.get("rules")
-    if not isinstance(rules, list) or not rules:
-        raise LifecyclePolicyError(f"{where}: 'rules' must be a non-empty list")
-    entries = []
-    for index, rule in enumerate(rules):
-        at = f"{where}.rules[{index}]"
-        if not isinstance(rule, dict):
-            raise LifecyclePolicyError(f"{at}: each rule must be an object")
-        priority = rule.get("rulePriority")
-        if not _is_int(priority) or priority < 1:
-            raise LifecyclePolicyError(f"{at}: rulePriority is required and must be an integer of at least 1")
-        selection = rule.get("selection")
-        if not isinstance(selection, dict):
-            raise LifecyclePolicyError(f"{at}: selection is required and must be an object")
-        sel = f"{at}.selection"
-        tag_status = selection.get("tagStatus")
-        if tag_status not in TAG_STATUSES:
-            raise LifecyclePolicyError(f"{sel}: tagStatus must be one of {', '.join(TAG_STATUSES)}")
-        prefixes, patterns = selection.get("tagPrefixList"), selection.get("tagPatternList")
-        _check_tag_selection(tag_status, prefixes, patterns, sel, ("tagPrefixList", "tagPatternList"))
-        count_type = selection.get("countType")
-        if not isinstance(count_type, str) or not count_type:
-            raise LifecyclePolicyError(f"{sel}: countType is required ({IMAGE_COUNT} or {SINCE_PUSHED})")
-        count_number = selection.get("countNumber")
-        if not _is_int(count_number) or count_number < 1:
-            raise LifecyclePolicyError(f"{sel}: countNumber is required and must be a positive integer")
-        if count_type == IMAGE_COUNT and "countUnit" in selection:
-            raise LifecyclePolicyError(f"{sel}: countUnit is only allowed with countType {SINCE_PUSHED}")
-        if count_type == SINCE_PUSHED and selection.get("countUnit") != "days":
-            raise LifecyclePolicyError(f"{sel}: countType {SINCE_PUSHED} needs countUnit 'days'")
-        action = rule.get("action")
-        if not isinstance(action, dict) or not isinstance(action.get("type"), str):
-            raise LifecyclePolicyError(f"{at}: action is required and must be an object with a type ('expire')")
         entries.append((at, priority, tag_status))
-    _check_priorities(entries, "rulePriority")
-    policy = dict(policy, rules=sorted(rules, key=lambda r: r["rulePriority"]))
-    _check_policy_text(policy_text(policy), where)
+    _check_priorities(entries)
+    policy = {"rules": sorted(rendered, key=lambda r: r["rulePriority"])}
+    text = policy_text(policy)
+    if not POLICY_TEXT_MIN <= len(text) <= POLICY_TEXT_MAX:
+        raise LifecyclePolicyError(
+            f"{where}: the lifecycle policy is {len(text)} characters of JSON; ECR accepts {POLICY_TEXT_MIN} to "
+            f"{POLICY_TEXT_MAX}"
+        )
     return policy
+
+
+def live_policy(client, repository):
+    """The lifecycle policy of an existing repository as a dict (None without one)."""
+    text = get_lifecycle_policy(client, repository)
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return {"unparsable_policy_text": text}
 
 
 def comparable_policy(policy):

@@ -26,6 +26,9 @@ import os
 import re
 from functools import cache
 
+from ansible_collections.payments.infra.plugins.module_utils.ecr import LifecyclePolicyError
+from ansible_collections.payments.infra.plugins.module_utils.ecr import render_rules
+
 try:
     import botocore
 except ImportError:  # the controller has botocore (amazon.aws needs it)
@@ -147,10 +150,18 @@ LOG_GROUP = {
     "says": "1 to 512 letters, digits or . - _ / #",
     "aws": "CloudWatch Logs logGroupName",
 }
+# An image tag to deploy names one build for good: a version (1.4.2, v2.0.0-rc1) or a commit (3f9c2ab), which
+# has a digit, or a commit id of hex letters only; never a moving tag (latest, stable, main), which an
+# IMMUTABLE repository cannot move anyway and which would not say what runs.
 IMAGE_TAG = {
     "type": "str",
-    "pattern": r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$",
-    "says": "1 to 128 letters, digits, '_', '.', '-', not starting with '.' or '-'",
+    "pattern": r"^(?=[^0-9]*[0-9]|[0-9a-f]{7,40}$)[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$",
+    "says": (
+        "1 to 128 letters, digits, '_', '.', '-', not starting with '.' or '-', naming one build: a version or "
+        "commit with a digit (1.4.2, v2.0.0-rc1, main-3f9c2ab) or a commit id of 7 to 40 hex letters, never a "
+        "moving tag"
+    ),
+    "reserved": ("latest",),
     "aws": "an OCI image tag",
 }
 PG_NAME = {
@@ -345,7 +356,12 @@ LIMITS = {
         "max_length": 1024,
         "note": "ecr",
     },
-    "ecs_alb_image_tag": {**IMAGE_TAG, "pattern": r"^$|" + IMAGE_TAG["pattern"], "note": "-e image_tag"},
+    "ecs_alb_image_tag": {
+        **IMAGE_TAG,
+        "pattern": r"^$|" + IMAGE_TAG["pattern"],
+        "says": "empty (a run keeps the image the service runs), or " + IMAGE_TAG["says"],
+        "note": "-e image_tag",
+    },
     "ecs_alb_initial_image_tag": IMAGE_TAG,
     "ecs_alb_release_require_image": BOOL,
     "ecs_alb_image_repository_name": {**ECR_NAME, "note": "ecr_repository_name"},
@@ -752,6 +768,14 @@ def _ecr_key(v):
             f"ecr_kms_key={v['ecr_kms_key']!r} is set but ecr_encryption_type={v['ecr_encryption_type']}: "
             "set ecr_encryption_type=KMS to use a KMS key, or leave ecr_kms_key empty."
         )
+
+
+@rule("ecr_lifecycle_rules")
+def _ecr_lifecycle(v):
+    try:
+        render_rules(v["ecr_lifecycle_rules"], where="ecr_lifecycle_rules")
+    except LifecyclePolicyError as error:
+        return f"ecr_lifecycle_rules={_show(v['ecr_lifecycle_rules'])} is invalid: {error} [ECR lifecycle policy]."
 
 
 @rule("s3_encryption", "s3_kms_key_id")

@@ -6,11 +6,11 @@
 DOCUMENTATION = r"""
 ---
 module: ecr_repository
-short_description: Create, adopt, update or delete one private ECR repository
+short_description: Create, adopt, update or delete one private ECR repository with its lifecycle policy
 version_added: 0.1.0
 description:
   - Ensures a private Amazon ECR repository named O(name) exists with the given image scanning,
-    tag mutability, encryption and tags, or deletes it.
+    tag mutability, encryption, tags and lifecycle policy, or deletes it.
   - The repository is found by name. A missing one is created with its tags, scanning, mutability
     and encryption settings in the one C(CreateRepository) call.
   - A repository that already exists (created by another environment, by hand, or by a parallel
@@ -18,7 +18,10 @@ description:
     C(RepositoryAlreadyExistsException) because another run created the repository between this
     module's lookup and its create, the repository is looked up again and adopted
     (RV(adopted=true)).
-  - Image scanning on push, tag mutability and tags are changed in place.
+  - Image scanning on push, tag mutability, tags and the lifecycle policy are changed in place.
+  - The lifecycle policy is written as O(lifecycle_rules) that say what to keep or for how long,
+    validated before any AWS call, and compared with the live policy as data (key order, whitespace,
+    rule order and tag list order never cause a change).
   - Encryption cannot be changed once a repository exists. When the existing repository's
     encryption differs from O(encryption_type) / O(kms_key), the module fails before making any
     change and says what differs.
@@ -48,12 +51,14 @@ options:
     default: true
   image_tag_mutability:
     description:
-      - V(IMMUTABLE) forbids pushing an image with a tag that an image in the repository already has.
+      - V(IMMUTABLE) forbids pushing an image with a tag that an image in the repository already has, so a
+        tag names one image for good (the default, unlike M(community.aws.ecs_ecr)). A repository found
+        V(MUTABLE) is switched in place.
       - A repository found with tag mutability exclusion filters (C(MUTABLE_WITH_EXCLUSION),
         C(IMMUTABLE_WITH_EXCLUSION)) is set to the plain setting given here.
     type: str
     choices: [MUTABLE, IMMUTABLE]
-    default: MUTABLE
+    default: IMMUTABLE
   encryption_type:
     description:
       - How images are encrypted at rest. V(AES256) uses Amazon S3-managed keys; V(KMS) uses a KMS key.
@@ -70,6 +75,64 @@ options:
       - Compared with the existing repository's key as given; when the two are written differently
         (an alias and a key ARN), both are resolved with C(kms:DescribeKey).
     type: str
+  lifecycle_rules:
+    description:
+      - The rules of the repository's lifecycle policy. ECR applies them by priority, lowest first; an
+        image is expired by at most one rule. Each rule becomes one ECR rule with C(action.type=expire).
+      - Not given, the lifecycle policy is left as it is (not read). An empty list removes the policy.
+      - Validated before any AWS call; a failure names the rule (V(lifecycle_rules[0]) is the first) and
+        the field. Checked as ECR documents them - a rule with O(lifecycle_rules[].tag_status=tagged)
+        needs O(lifecycle_rules[].tag_prefixes) or O(lifecycle_rules[].tag_patterns), other rules must
+        have neither; the two exclude each other; at most four C(*) per pattern; exactly one of
+        O(lifecycle_rules[].keep_last) and O(lifecycle_rules[].expire_after_days), at least 1; unique
+        priorities; a rule with O(lifecycle_rules[].tag_status=any) must have the highest priority; the
+        policy JSON 100 to 30720 characters. Checked without an ECR statement - priorities of at least 1,
+        no empty prefix or pattern, no C(*) in a prefix.
+      - Not checked - ECR documents that only one rule may select untagged images; a second one is
+        left for ECR to judge.
+    type: list
+    elements: dict
+    suboptions:
+      description:
+        description: What the rule is for; shown by ECR.
+        type: str
+      tag_status:
+        description:
+          - Which images the rule selects. V(tagged) - images with a tag matching
+            O(lifecycle_rules[].tag_prefixes) or O(lifecycle_rules[].tag_patterns); V(untagged) - images
+            without tags; V(any) - all images.
+          - Required.
+        type: str
+        choices: [tagged, untagged, any]
+      tag_prefixes:
+        description:
+          - With O(lifecycle_rules[].tag_status=tagged), select images having, for each prefix, a tag that
+            starts with it (ECR C(tagPrefixList)). Mutually exclusive with O(lifecycle_rules[].tag_patterns).
+        type: list
+        elements: str
+      tag_patterns:
+        description:
+          - With O(lifecycle_rules[].tag_status=tagged), select images having, for each pattern, a tag that
+            matches it; C(*) matches any characters, at most four C(*) per pattern (ECR C(tagPatternList)).
+            V(["*"]) selects every tagged image. Mutually exclusive with O(lifecycle_rules[].tag_prefixes).
+        type: list
+        elements: str
+      keep_last:
+        description:
+          - Keep the N most recently pushed selected images and expire the older ones
+            (ECR C(countType=imageCountMoreThan)).
+          - Exactly one of O(lifecycle_rules[].keep_last) and O(lifecycle_rules[].expire_after_days).
+        type: int
+      expire_after_days:
+        description:
+          - Expire selected images pushed more than N days ago (ECR C(countType=sinceImagePushed),
+            C(countUnit=days)).
+        type: int
+      priority:
+        description:
+          - The rule's priority (ECR C(rulePriority)); lower is applied first.
+          - Defaults to the rule's position in O(lifecycle_rules), counting from 1.
+        type: int
   force_delete:
     description:
       - With O(state=absent), delete the repository even if it holds images, deleting the images too.
@@ -78,8 +141,8 @@ options:
     default: false
 notes:
   - Check mode is supported; RV(changed) and the diff report what would be done and no write API is called.
-  - Repository policies, lifecycle policies (see M(payments.infra.ecr_lifecycle_policy)), replication
-    and tag mutability exclusion filters are not managed by this module.
+  - Lifecycle expiry happens within 24 hours of a change, by ECR; this module does not preview which images go.
+  - Repository policies, replication and tag mutability exclusion filters are not managed by this module.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -92,16 +155,36 @@ EXAMPLES = r"""
   payments.infra.ecr_repository:
     name: payment-api
     scan_on_push: true
-    image_tag_mutability: MUTABLE
+    image_tag_mutability: IMMUTABLE
     encryption_type: AES256
     tags:
       Project: payment-api
+    lifecycle_rules:
+      - description: Expire untagged images after 7 days
+        tag_status: untagged
+        expire_after_days: 7
+      - description: Keep the last 10 tagged images
+        tag_status: tagged
+        tag_patterns: ["*"]
+        keep_last: 10
   register: ecr
 
-- name: A KMS-encrypted repository with immutable tags
+- name: Keep releases, 20 builds of main, and two weeks of anything else
   payments.infra.ecr_repository:
     name: payments/ledger
-    image_tag_mutability: IMMUTABLE
+    lifecycle_rules:
+      - tag_status: tagged
+        tag_patterns: ["v*.*.*"]
+        keep_last: 50
+      - tag_status: tagged
+        tag_prefixes: [main-]
+        keep_last: 20
+      - tag_status: any
+        expire_after_days: 14
+
+- name: A KMS-encrypted repository
+  payments.infra.ecr_repository:
+    name: payments/ledger
     encryption_type: KMS
     kms_key: alias/payments-ecr
 
@@ -139,7 +222,7 @@ repository:
     image_tag_mutability:
       description: The tag mutability setting.
       type: str
-      sample: MUTABLE
+      sample: IMMUTABLE
     image_scanning_configuration:
       description: The image scanning configuration.
       type: dict
@@ -164,6 +247,17 @@ repository:
       description: The tags of the repository.
       type: dict
       sample: {"Project": "payment-api"}
+    lifecycle_policy:
+      description:
+        - The lifecycle policy as ECR's document, rules sorted by priority; empty without a policy.
+        - Returned when O(lifecycle_rules) is given.
+      type: dict
+      sample:
+        rules:
+          - rulePriority: 1
+            description: Expire untagged images after 7 days
+            selection: {tagStatus: untagged, countType: sinceImagePushed, countUnit: days, countNumber: 7}
+            action: {type: expire}
 created:
   description: True when this run created the repository (in check mode, would create it).
   returned: always
@@ -184,13 +278,20 @@ from ansible_collections.payments.infra.plugins.module_utils.common import desir
 from ansible_collections.payments.infra.plugins.module_utils.common import error_code
 from ansible_collections.payments.infra.plugins.module_utils.common import make_diff
 from ansible_collections.payments.infra.plugins.module_utils.ecr import AnsibleECRError
+from ansible_collections.payments.infra.plugins.module_utils.ecr import LifecyclePolicyError
+from ansible_collections.payments.infra.plugins.module_utils.ecr import comparable_policy
 from ansible_collections.payments.infra.plugins.module_utils.ecr import create_repository
+from ansible_collections.payments.infra.plugins.module_utils.ecr import delete_lifecycle_policy
 from ansible_collections.payments.infra.plugins.module_utils.ecr import delete_repository
 from ansible_collections.payments.infra.plugins.module_utils.ecr import describe_repository
 from ansible_collections.payments.infra.plugins.module_utils.ecr import list_image_ids
 from ansible_collections.payments.infra.plugins.module_utils.ecr import list_repository_tags
+from ansible_collections.payments.infra.plugins.module_utils.ecr import live_policy
+from ansible_collections.payments.infra.plugins.module_utils.ecr import policy_text
 from ansible_collections.payments.infra.plugins.module_utils.ecr import put_image_scanning_configuration
 from ansible_collections.payments.infra.plugins.module_utils.ecr import put_image_tag_mutability
+from ansible_collections.payments.infra.plugins.module_utils.ecr import put_lifecycle_policy
+from ansible_collections.payments.infra.plugins.module_utils.ecr import render_rules
 from ansible_collections.payments.infra.plugins.module_utils.ecr import tag_repository
 from ansible_collections.payments.infra.plugins.module_utils.ecr import untag_repository
 from ansible_collections.payments.infra.plugins.module_utils.kms import AnsibleKMSError
@@ -303,38 +404,32 @@ def encryption_mismatch(module, repository, adopted):
     )
 
 
-def ensure_present(client, module, repository):
+def create(client, module, result):
+    """Create the repository (check mode: plan it); the repository, or the one another run created meanwhile."""
     params = module.params
-    result = {"changed": False, "created": False, "adopted": False}
+    if module.check_mode:
+        result.update(changed=True, created=True)
+        return planned_repository(params)
+    made = create_repository(client, **create_request(params))
+    if made is not None:
+        result.update(changed=True, created=True)
+        return made
+    # RepositoryAlreadyExistsException: created by someone else since we looked. Adopt it.
+    repository = describe_repository(client, params["name"])
     if repository is None:
-        request = create_request(params)
-        tags = {to_text(k): to_text(v) for k, v in (params["tags"] or {}).items()}
-        if module.check_mode:
-            result.update(changed=True, created=True, repository=repository_view(planned_repository(params), tags))
-            if module._diff:
-                result["diff"] = make_diff({}, result["repository"])
-            return result
-        made = create_repository(client, **request)
-        if made is not None:
-            result.update(changed=True, created=True, repository=repository_view(made, tags))
-            if module._diff:
-                result["diff"] = make_diff({}, result["repository"])
-            return result
-        # RepositoryAlreadyExistsException: created by someone else since we looked. Adopt it.
-        repository = describe_repository(client, params["name"])
-        if repository is None:
-            raise AnsibleECRError(
-                message=(
-                    f"CreateRepository answered that ECR repository {params['name']!r} already exists, but "
-                    "DescribeRepositories does not find it (deleted again in the meantime?); run again"
-                )
+        raise AnsibleECRError(
+            message=(
+                f"CreateRepository answered that ECR repository {params['name']!r} already exists, but "
+                "DescribeRepositories does not find it (deleted again in the meantime?); run again"
             )
-        result["adopted"] = True
+        )
+    result["adopted"] = True
+    return repository
 
-    mismatch = encryption_mismatch(module, repository, result["adopted"])
-    if mismatch:
-        module.fail_json(msg=mismatch, repository=repository_view(repository, None))
 
+def converge_settings(client, module, repository, result):
+    """Scanning, mutability and tags of an existing repository; (before, after) views."""
+    params = module.params
     name, arn = params["name"], repository["repositoryArn"]
     current_tags = list_repository_tags(client, arn)
     before = repository_view(repository, current_tags)
@@ -357,7 +452,42 @@ def ensure_present(client, module, repository):
         if not module.check_mode:
             untag_repository(client, arn, to_unset)
             tag_repository(client, arn, to_set)
+    return before, after
 
+
+def converge_lifecycle(client, module, wanted, is_new, before, after, result):
+    """The lifecycle policy: the live one (none on a new repository) made the wanted one (None: no policy)."""
+    name = module.params["name"]
+    current = None if is_new else comparable_policy(live_policy(client, name))
+    wanted = comparable_policy(wanted)
+    if not is_new:
+        before["lifecycle_policy"] = current or {}
+    after["lifecycle_policy"] = wanted or {}
+    if current == wanted:
+        return
+    result["changed"] = True
+    if module.check_mode:
+        return
+    if wanted is None:
+        delete_lifecycle_policy(client, name)
+    else:
+        put_lifecycle_policy(client, name, policy_text(wanted))
+
+
+def ensure_present(client, module, repository, wanted_policy):
+    params = module.params
+    result = {"changed": False, "created": False, "adopted": False}
+    if repository is None:
+        repository = create(client, module, result)
+    if result["created"]:
+        before, after = {}, repository_view(repository, params["tags"])
+    else:
+        mismatch = encryption_mismatch(module, repository, result["adopted"])
+        if mismatch:
+            module.fail_json(msg=mismatch, repository=repository_view(repository, None))
+        before, after = converge_settings(client, module, repository, result)
+    if params["lifecycle_rules"] is not None:
+        converge_lifecycle(client, module, wanted_policy, result["created"], before, after, result)
     result["repository"] = after
     if module._diff:
         result["diff"] = make_diff(before, after)
@@ -406,9 +536,22 @@ def main():
         name=dict(type="str", required=True),
         state=dict(type="str", choices=["present", "absent"], default="present"),
         scan_on_push=dict(type="bool", default=True),
-        image_tag_mutability=dict(type="str", choices=["MUTABLE", "IMMUTABLE"], default="MUTABLE"),
+        image_tag_mutability=dict(type="str", choices=["MUTABLE", "IMMUTABLE"], default="IMMUTABLE"),
         encryption_type=dict(type="str", choices=["AES256", "KMS"], default="AES256"),
         kms_key=dict(type="str", no_log=False),
+        lifecycle_rules=dict(
+            type="list",
+            elements="dict",
+            options=dict(
+                description=dict(type="str"),
+                tag_status=dict(type="str", choices=["tagged", "untagged", "any"]),
+                tag_prefixes=dict(type="list", elements="str"),
+                tag_patterns=dict(type="list", elements="str"),
+                keep_last=dict(type="int"),
+                expire_after_days=dict(type="int"),
+                priority=dict(type="int"),
+            ),
+        ),
         force_delete=dict(type="bool", default=False),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
@@ -423,11 +566,18 @@ def main():
             )
         )
 
+    wanted_policy = None
+    if params["state"] == "present" and params["lifecycle_rules"]:
+        try:
+            wanted_policy = render_rules(params["lifecycle_rules"])
+        except LifecyclePolicyError as e:
+            module.fail_json(msg=f"Invalid lifecycle policy for ECR repository {params['name']!r}: {e}")
+
     client = module.client("ecr")
     try:
         repository = describe_repository(client, params["name"])
         if params["state"] == "present":
-            result = ensure_present(client, module, repository)
+            result = ensure_present(client, module, repository, wanted_policy)
         else:
             result = ensure_absent(client, module, repository)
     except AnsibleECRError as e:

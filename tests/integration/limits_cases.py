@@ -202,6 +202,21 @@ RULE_CASES = {
         ({"network_private_subnet_offset": 1}, "must be at least network_az_count=2 apart"),
     ],
     "_ecr_key": [({"ecr_kms_key": "alias/x"}, "ecr_kms_key='alias/x' is set but ecr_encryption_type=AES256")],
+    "_ecr_lifecycle": [
+        (
+            {"ecr_lifecycle_rules": [{"tag_status": "tagged", "keep_last": 5}]},
+            "ecr_lifecycle_rules[0]: tag status 'tagged' needs a non-empty tag_prefixes or tag_patterns",
+        ),
+        (
+            {
+                "ecr_lifecycle_rules": [
+                    {"tag_status": "any", "keep_last": 5},
+                    {"tag_status": "untagged", "keep_last": 1},
+                ]
+            },
+            "ecr_lifecycle_rules[0]: a rule with tag status 'any' must have the highest priority",
+        ),
+    ],
     "_s3_key": [({"s3_kms_key_id": "alias/x"}, "s3_kms_key_id='alias/x' is set but s3_encryption=AES256")],
     "_s3_days": [
         ({"s3_lifecycle_glacier_days": 30}, "s3_lifecycle_glacier_days=30 is invalid: it must be greater than"),

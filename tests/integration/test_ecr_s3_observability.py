@@ -75,7 +75,7 @@ def test_repository_settings_and_lifecycle(provisioned, aws):
     repo = ecr.describe_repositories(repositoryNames=["payment-api"])["repositories"][0]
     assert repo["imageScanningConfiguration"] == {"scanOnPush": True}
     assert repo["encryptionConfiguration"]["encryptionType"] == "AES256"
-    assert repo["imageTagMutability"] == "MUTABLE"
+    assert repo["imageTagMutability"] == "IMMUTABLE"
     tags = {t["Key"]: t["Value"] for t in ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"]}
     assert tags == {"Project": "payment-api", "Shared": "true", "ManagedBy": "payments.infra"}
     policy = json.loads(ecr.get_lifecycle_policy(repositoryName="payment-api")["lifecyclePolicyText"])
@@ -279,9 +279,48 @@ def test_ecr_encryption_change_on_existing_repository_is_refused(provisioned, em
     assert emulator.client.mutating_calls(since=seq) == []
 
 
-# What the table of limits cannot know (tests/integration/test_input_limits.py has the rest): ECR's own rules.
+REPOSITORY_TASK = "Shared ECR repository with its lifecycle policy"
+
+
+def repository_task_results(run):
+    """The results of the ecr role's repository task (the one module run making the repository and its policy)."""
+    return [
+        result
+        for play in run.output.get("plays", [])
+        for task in play.get("tasks", [])
+        if task["task"]["name"].endswith(REPOSITORY_TASK)
+        for result in task.get("hosts", {}).values()
+    ]
+
+
+def test_a_mutable_repository_of_an_earlier_version_becomes_immutable(provisioned, emulator, ansible, aws):
+    """IMMUTABLE is the default: a live repository made MUTABLE is planned, then switched, never refused."""
+    ecr = aws("ecr")
+    ecr.put_image_tag_mutability(repositoryName="payment-api", imageTagMutability="MUTABLE")
+    seq = emulator.client.last_seq()
+    plan = ansible("playbooks/tier.yml", "dev", extra_vars={"tier": "ecr"}, check=True, diff=True)
+    assert plan.rc == 0, plan.messages()
+    assert emulator.client.mutating_calls(since=seq) == []
+    (planned,) = repository_task_results(plan)
+    assert planned["changed"] is True
+    assert planned["diff"]["before"]["image_tag_mutability"] == "MUTABLE"
+    assert planned["diff"]["after"]["image_tag_mutability"] == "IMMUTABLE"
+
+    run = ansible("playbooks/tier.yml", "dev", extra_vars={"tier": "ecr"})
+    assert run.rc == 0, run.messages()
+    assert run.changed_tasks() == [REPOSITORY_TASK]
+    repo = ecr.describe_repositories(repositoryNames=["payment-api"])["repositories"][0]
+    assert repo["imageTagMutability"] == "IMMUTABLE"
+    again = ansible("playbooks/tier.yml", "dev", extra_vars={"tier": "ecr"})
+    assert again.rc == 0 and again.changed == 0, again.changed_tasks()
+
+
+# ECR's own rules of a lifecycle policy, checked by the preflight in Python (limits.py: _ecr_lifecycle).
 BAD_INPUTS = [
-    ({"ecr_lifecycle_rules": [{"tag_status": "tagged", "keep_last": 5}]}, "rule"),
+    (
+        {"ecr_lifecycle_rules": [{"tag_status": "tagged", "keep_last": 5}]},
+        "ecr_lifecycle_rules[0]: tag status 'tagged' needs a non-empty tag_prefixes or tag_patterns",
+    ),
 ]
 
 

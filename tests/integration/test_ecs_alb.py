@@ -43,7 +43,8 @@ def test_outputs_name_the_load_balancer_and_the_cluster(provisioned, outputs_of,
     assert outputs["alb_dns_name"] == lb["DNSName"]
     assert outputs["ecs_cluster_name"] == f"payment-cluster-{env_name}"
     assert outputs["ecs_service_name"] == f"payment-api-{env_name}"
-    assert outputs["image"] == f"{REPOSITORY_URI}:latest"
+    # A new service starts with ecs_alb_initial_image_tag: a fixed version, never latest.
+    assert outputs["image"] == f"{REPOSITORY_URI}:0.1.0"
     assert outputs_of(provisioned.second, f"payments-{env_name}") == outputs
 
 
@@ -290,7 +291,10 @@ def test_release_bumps_the_revision_once_and_a_repeat_changes_nothing(provisione
     [
         ({}, "No image tag: name the image to release"),
         ({"image_tag": "9.9.9"}, "image tag 9.9.9 is not in ECR repository payment-api"),
-        ({"image_tag": "bad tag"}, "ecs_alb_image_tag='bad tag' is invalid: valid is 1 to 128 letters"),
+        ({"image_tag": "bad tag"}, "ecs_alb_image_tag='bad tag' is invalid: valid is empty (a run keeps"),
+        # A moving tag names no build: refused by the preflight, before the repository is even looked at.
+        ({"image_tag": "latest"}, "ecs_alb_image_tag='latest' is invalid: valid is empty (a run keeps"),
+        ({"image_tag": "stable"}, "never a moving tag; not latest"),
     ],
 )
 def test_release_refuses_a_missing_or_unpushed_image_before_any_change(
