@@ -209,8 +209,11 @@ def route_table_names(azs, strategy, name_prefix, environment):
         if _strategy(strategy)["table_per_az"]
         else [_route_table_name(name_prefix, "private", environment)]
     )
-    return [_route_table_name(name_prefix, "public", environment), *private,
-            _route_table_name(name_prefix, "database", environment)]
+    return [
+        _route_table_name(name_prefix, "public", environment),
+        *private,
+        _route_table_name(name_prefix, "database", environment),
+    ]
 
 
 def route_tables(azs, strategy, subnet_ids, igw_id, nat_gateways, name_prefix, environment):

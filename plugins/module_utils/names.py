@@ -51,7 +51,5 @@ def resource_name(prefix, kind, environment, az=None):
 def resource_names(prefix, environment):
     """{kind: name} of every resource of ``environment``, from the table."""
     if not prefix or not environment:
-        raise ValueError(
-            f"resource_names needs a name prefix and an environment, got {prefix!r} and {environment!r}"
-        )
+        raise ValueError(f"resource_names needs a name prefix and an environment, got {prefix!r} and {environment!r}")
     return {kind: pattern.format(prefix=prefix, environment=environment) for kind, pattern in NAMES.items()}

@@ -12,9 +12,9 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 from ansible.template import trust_as_template
 
+from ansible_collections.payments.infra.plugins.filter.names import resource_names
 from ansible_collections.payments.infra.plugins.filter.observability import THRESHOLDS
 from ansible_collections.payments.infra.plugins.filter.observability import FilterModule
-from ansible_collections.payments.infra.plugins.filter.names import resource_names
 from ansible_collections.payments.infra.plugins.filter.observability import alarm_specs
 from ansible_collections.payments.infra.plugins.filter.observability import metric_alarms
 from ansible_collections.payments.infra.plugins.modules import cloudwatch_metric_alarms
