@@ -763,3 +763,23 @@ def test_max_allocated_storage_zero_turns_storage_autoscaling_off(run_module, rd
     assert off["changed"] is True
     assert live(rds).get("MaxAllocatedStorage") is None
     assert run_module(rds_db_instance, args(max_allocated_storage=0))["changed"] is False
+
+
+# The stock module's gap (why this module exists: README's module table)
+def test_stock_rds_instance_cannot_ask_for_a_secrets_manager_managed_password(aws, run_module, api_calls):
+    from ansible_collections.amazon.aws.plugins.modules import rds_instance as stock
+
+    result = run_module(
+        stock,
+        {
+            "db_instance_identifier": ID,
+            "engine": "postgres",
+            "db_instance_class": "db.t3.micro",
+            "allocated_storage": 20,
+            "username": "payments_admin",
+            "manage_master_user_password": True,
+        },
+    )
+    assert result["failed"]
+    assert "manage_master_user_password" in result["msg"] and "Unsupported parameters" in result["msg"]
+    assert [name for name, _ in api_calls if name == "CreateDBInstance"] == []
