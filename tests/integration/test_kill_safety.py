@@ -2,7 +2,8 @@
 resources one environment consists of (every one counted, tagged or not: an orphan has no tag to find it by),
 and the run after that changes nothing.
 
-The kill points are task numbers (the n-th task header the run prints), drawn at random over a whole run and
+The kill points are tasks of the window of a run that can write (from the lock bucket's task to the release of
+the lock, found by name): the n-th task header from the first of it, drawn at random over the whole window and
 killed a random fraction of a second after the task started, so that they land inside AWS calls. They are
 taken in increasing order: each run goes further than the one before (it re-checks what earlier runs made, then
 is killed in work no run has done yet), so one chain of runs puts every kill point into new work.
@@ -39,21 +40,22 @@ pytestmark = pytest.mark.integration
 
 ENV = "dev"
 KILLS = 10
-# A full site.yml run of dev prints 210 task headers: the kill points are drawn from the creation of the lock
-# bucket (task 52, after the inventory check and the preflight) to the release of the lock (task 200). A kill
-# point past the end of a run fails the test ("ended before task N"): recount them when the playbooks grow.
-TASKS_IN_A_RUN = 201
-FIRST_CHANGE = 52
 DESTROY = "playbooks/destroy.yml"
-# The same for a teardown of dev (82 task headers): from the lock to the last deletion.
-TASKS_IN_A_DESTROY = 81
-DESTROY_FIRST_CHANGE = 11
+# The kill points are tasks of the window of a run that can change something: from the task that makes the lock
+# bucket (after the inventory check and the preflight) to the release of the lock, both found by name. A kill
+# point n is the n-th task header from the first of them. WINDOW is the window's length in a run on a converged
+# dev (site.yml, then the teardown); the test measures it again by name in the runs it makes and fails with the
+# new length when the playbooks moved it, rather than drawing kill points from a stale range.
+FIRST_CHANGE = "Lock bucket (shared"
+LAST_CHANGE = "Release the run lock of"
+WINDOW = {"site.yml": 145, DESTROY: 68}
 
 
 def killed_run(emu, kill_at, delay, playbook="site.yml", mark=None):
-    """``playbook`` for dev, SIGKILLed (its whole process group) ``delay`` s after its ``kill_at``-th task started.
+    """``playbook`` for dev, SIGKILLed (its whole process group) ``delay`` s after the ``kill_at``-th task from the
+    first of the window (0: that one) started.
 
-    Returns (the task it was in, seconds run, what it printed); the task is None when the run ended first.
+    Returns (the task it was in, seconds run, what it printed); the task is None when the window ended first.
     """
     env = {
         **os.environ,
@@ -76,14 +78,19 @@ def killed_run(emu, kill_at, delay, playbook="site.yml", mark=None):
         bufsize=1,
         start_new_session=True,
     )
-    tasks = 0
+    tasks = None  # headers from the first of the window (1: that one), None before it
     printed = []
     try:
         for line in proc.stdout:
             printed.append(line)
             if line.startswith("TASK ["):
-                tasks += 1
-                if tasks == kill_at:
+                if tasks is None and FIRST_CHANGE in line:
+                    tasks = 0
+                if tasks is not None:
+                    tasks += 1
+                if LAST_CHANGE in line and tasks is not None and tasks <= kill_at:
+                    return None, time.monotonic() - started, "".join(printed)  # the window ended before the point
+                if tasks is not None and tasks == kill_at + 1:
                     time.sleep(delay)
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
@@ -98,7 +105,8 @@ def killed_run(emu, kill_at, delay, playbook="site.yml", mark=None):
 
 
 def cancelled_through_runner(emu, cancel_at, private_data_dir, mark):
-    """site.yml for dev through ansible-runner as AWX runs a job, cancelled once its ``cancel_at``-th task started.
+    """site.yml for dev through ansible-runner as AWX runs a job, cancelled once the ``cancel_at``-th task from the
+    first of the window (0: that one) started.
 
     Returns (the task it was in, its status, what it printed).
     """
@@ -108,7 +116,9 @@ def cancelled_through_runner(emu, cancel_at, private_data_dir, mark):
 
     def _on_event(event):
         if event.get("event") == "playbook_on_task_start":
-            tasks.append(event["event_data"].get("task", ""))
+            name = event["event_data"].get("task", "")
+            if tasks or FIRST_CHANGE in name:
+                tasks.append(name)
 
     result = ansible_runner.run(
         private_data_dir=str(private_data_dir),
@@ -116,11 +126,12 @@ def cancelled_through_runner(emu, cancel_at, private_data_dir, mark):
         inventory=str(ROOT / "inventories" / ENV),
         envvars={**emu.env(), **mitogen_env(), RUN_MARK: mark},
         event_handler=_on_event,
-        cancel_callback=lambda: len(tasks) >= cancel_at,  # stays raised once raised, as AWX's cancel flag
+        cancel_callback=lambda: len(tasks) > cancel_at,  # stays raised once raised, as AWX's cancel flag
         settings={"pexpect_timeout": 0.2, "suppress_ansible_output": True},
         quiet=True,
     )
-    return (tasks[-1] if len(tasks) >= cancel_at else None), result.status, result.stdout.read()
+    inside = len(tasks) > cancel_at and not any(LAST_CHANGE in name for name in tasks[:-1])
+    return (tasks[-1] if inside else None), result.status, result.stdout.read()
 
 
 def assert_no_process_left(mark, report):
@@ -140,21 +151,24 @@ def kill_chain(emu, rng, points, playbook, report):
         report.append(
             {
                 "playbook": playbook,
-                "task_number": point,
+                "window_task": point,
                 "delay": delay,
                 "task": task,
                 "seconds": round(seconds, 1),
                 "took_over_lock": "Took over the run lock" in printed,
             }
         )
-        assert task is not None, f"the run of {playbook} ended before task {point}: {report}"
+        assert task is not None, (
+            f"the window of {playbook} ({FIRST_CHANGE!r} to {LAST_CHANGE!r}) ended before its task {point}: "
+            f"WINDOW is stale, recount it: {report}"
+        )
         assert_no_process_left(mark, report)
 
 
 def test_killed_runs_then_rerun_converge_to_exactly_one_of_each(clean_emulator, ansible, aws, tmp_path, monkeypatch):
     seed = int(os.environ.get("PAYMENTS_CHAOS_SEED") or random.SystemRandom().randrange(10**6))
     rng = random.Random(seed)
-    points = sorted(rng.sample(range(FIRST_CHANGE, TASKS_IN_A_RUN), KILLS + 1))
+    points = sorted(rng.sample(range(WINDOW["site.yml"]), KILLS + 1))
     report = {"seed": seed, "kills": []}
     kill_chain(clean_emulator, rng, points[:KILLS], "site.yml", report["kills"])
 
@@ -166,7 +180,7 @@ def test_killed_runs_then_rerun_converge_to_exactly_one_of_each(clean_emulator, 
     report["kills"].append(
         {
             "playbook": "site.yml via ansible-runner",
-            "task_number": points[KILLS],
+            "window_task": points[KILLS],
             "task": task,
             "status": status,
             "took_over_lock": "Took over the run lock" in printed,
@@ -196,10 +210,14 @@ def test_killed_runs_then_rerun_converge_to_exactly_one_of_each(clean_emulator, 
     assert again.rc == 0, again.messages()
     assert again.changed == 0, again.changed_tasks()
     assert clean_emulator.client.mutating_calls(since=seq) == []
+    # The window the kill points were drawn from, found by name in this run of the converged dev.
+    assert window(again) == WINDOW["site.yml"], (
+        f"the window of site.yml is now {window(again)} tasks, not {WINDOW['site.yml']}: set WINDOW['site.yml']"
+    )
 
     # Teardown, killed too: destroy.yml killed twice at random points, then run to the end, leaves nothing of
     # dev, tagged or not; the shared repository and lock bucket stay; a second destroy changes nothing.
-    destroy_points = sorted(rng.sample(range(DESTROY_FIRST_CHANGE, TASKS_IN_A_DESTROY), 2))
+    destroy_points = sorted(rng.sample(range(WINDOW[DESTROY]), 2))
     kill_chain(clean_emulator, rng, destroy_points, DESTROY, report["kills"])
     destroyed = ansible(DESTROY, ENV)
     assert destroyed.rc == 0, f"seed {seed}: {destroyed.messages()}\n{report}"
@@ -215,6 +233,14 @@ def test_killed_runs_then_rerun_converge_to_exactly_one_of_each(clean_emulator, 
     assert again.rc == 0, again.messages()
     assert again.changed == 0, again.changed_tasks()
     assert clean_emulator.client.mutating_calls(since=seq) == []
+
+
+def window(run):
+    """Tasks from the first of the window to the release of the lock (both counted) in ``run`` (PlaybookRun)."""
+    names = [task["task"]["name"] for play in run.output.get("plays", []) for task in play.get("tasks", [])]
+    first = next(i for i, name in enumerate(names) if FIRST_CHANGE in name)
+    last = next(i for i, name in enumerate(names) if LAST_CHANGE in name and i > first)
+    return last - first + 1
 
 
 def write_report(report):
