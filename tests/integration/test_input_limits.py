@@ -15,6 +15,7 @@ from collections import defaultdict
 
 import pytest
 import yaml
+from conftest import EMULATOR_VARS
 from conftest import ROOT
 from conftest import make_runner
 from limits_cases import RULE_CASES
@@ -31,8 +32,11 @@ RAW_ERRORS = ("Traceback", "Finalization of task args", "The filter plugin", "de
 
 
 def _base(env_name):
+    """A case host's variables before its case: the environment's host, with the emulator's allowance of a
+    self-signed certificate (EMULATOR_VARS) as a host variable, so that a case can set it to a bad value (an
+    extra variable would override the case)."""
     [base] = yaml.safe_load((ROOT / "inventories" / env_name / "hosts.yml").read_text())[env_name]["hosts"].values()
-    return base
+    return {**base, **EMULATOR_VARS}
 
 
 def reference_cases(aws):
@@ -84,7 +88,7 @@ def matrix(scratch_emulator, tmp_path_factory):
     path = tmp_path_factory.mktemp("limits") / "cases.yml"
     path.write_text(yaml.safe_dump(inventory))
     seq = scratch_emulator.client.last_seq()
-    run = make_runner(scratch_emulator)("site.yml", [str(path)], forks=8)
+    run = make_runner(scratch_emulator)("site.yml", [str(path)], forks=8, emulator_vars=False)
     return run, cases, scratch_emulator.client.mutating_calls(since=seq)
 
 
