@@ -15,6 +15,8 @@ from conftest import BIN
 from conftest import ROOT
 from conftest import make_runner
 
+from ansible_collections.payments.infra.plugins.module_utils.names import resource_names
+
 pytestmark = pytest.mark.integration
 
 ENV = "dev"
@@ -24,13 +26,10 @@ APP_PORT = 9090
 
 
 def names():
-    """payments_names of group_vars/all for dev, with its prefix: what each resource must be called."""
+    """payments_names for dev (the names table with group_vars/all's prefix): what each resource must be called."""
     common = yaml.safe_load((ROOT / "group_vars/all/main.yml").read_text())
-    prefix = common["payments_name_prefix"]
-    return {
-        key: value.replace("{{ payments_name_prefix }}", prefix).replace("{{ payments_environment }}", ENV)
-        for key, value in common["payments_names"].items()
-    }
+    assert "payments.infra.resource_names" in common["payments_names"]
+    return resource_names(common["payments_name_prefix"], ENV)
 
 
 def permissions(perms):

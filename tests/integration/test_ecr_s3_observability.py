@@ -12,6 +12,7 @@ from ansible.template import Templar
 from ansible.template import trust_as_template
 from batch import assert_refused
 
+from ansible_collections.payments.infra.plugins.filter.names import resource_names
 from ansible_collections.payments.infra.plugins.filter.observability import THRESHOLDS
 from ansible_collections.payments.infra.plugins.filter.observability import alarm_specs
 
@@ -37,6 +38,8 @@ def observability_vars(env_name):
     for path in ("roles/observability/defaults/main.yml", "group_vars/all/main.yml", f"group_vars/{env_name}.yml"):
         variables.update(yaml.safe_load((ROOT / path).read_text()) or {})
     templar = Templar(loader=DataLoader(), variables=_trusted(variables))
+    # This collection's filter, as a run resolves it from the checkout (no collection path is loaded here).
+    templar.environment.filters["payments.infra.resource_names"] = resource_names
     return {
         key.removeprefix("observability_"): templar.template(_trusted(variables[key]))
         for key in variables
