@@ -105,14 +105,22 @@ def _managed_health(config: EmulatorConfig, pid: int) -> dict[str, Any] | None:
     return health if health is not None and health.get("pid") == pid else None
 
 
-def _wait_healthy(config: EmulatorConfig, pid: int, timeout: float) -> dict[str, Any] | None:
-    """Poll until process ``pid`` answers the health check; None if it dies or ``timeout`` passes."""
+def _wait_healthy(
+    config: EmulatorConfig, pid: int, timeout: float, alive: Callable[[], bool] | None = None
+) -> dict[str, Any] | None:
+    """Poll until process ``pid`` answers the health check; None if it dies or ``timeout`` passes.
+
+    ``alive`` says whether the process still runs; by default, whether ``pid`` is a live ``emulator serve``
+    process. A child ``start`` has just spawned may not have exec'd yet (its /proc cmdline is still the parent's,
+    ``emulator start``, for a moment on a loaded machine): ``start`` passes its Popen's own liveness instead.
+    """
+    alive = alive or (lambda: _is_emulator_process(pid))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         health = _managed_health(config, pid)
         if health is not None:
             return health
-        if not _is_emulator_process(pid):
+        if not alive():
             return None
         time.sleep(0.1)
     return None
@@ -250,7 +258,7 @@ def cmd_start(config: EmulatorConfig, args: argparse.Namespace) -> int:
                 start_new_session=True,
             )
         config.pid_file.write_text(f"{process.pid}\n", encoding="utf-8")
-        if _wait_healthy(config, process.pid, START_TIMEOUT_S) is None:
+        if _wait_healthy(config, process.pid, START_TIMEOUT_S, alive=lambda: process.poll() is None) is None:
             _terminate(process.pid)
             process.wait()
             config.pid_file.unlink(missing_ok=True)

@@ -178,3 +178,22 @@ def test_each_port_has_its_own_state_dir_by_default(monkeypatch: pytest.MonkeyPa
     assert first.state_dir == (REPO_ROOT / ".emulator" / "4611").resolve()
     monkeypatch.setenv("PAYMENTS_EMULATOR_STATE_DIR", str(tmp_path))
     assert EmulatorConfig.resolve(4611).state_dir == EmulatorConfig.resolve(4612).state_dir == tmp_path.resolve()
+
+
+def test_start_waits_for_a_child_that_has_not_exec_d_yet(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """On a loaded machine the child's /proc cmdline is still the parent's (``emulator start``) for a moment after
+    the fork: start must wait for it by its own liveness, not take it for dead and kill it (a molecule create step
+    failed so, "did not become healthy" after 0.1 s with an empty log)."""
+    from emulator import cli
+
+    port = free_port()
+    monkeypatch.setenv("PAYMENTS_EMULATOR_PORT", str(port))
+    monkeypatch.setenv("PAYMENTS_EMULATOR_STATE_DIR", str(tmp_path))
+    with monkeypatch.context() as during_exec:
+        during_exec.setattr(cli, "_is_emulator_process", lambda pid: False)  # every look at /proc sees no serve yet
+        started = cli.main(["start"])
+    try:
+        assert started == 0
+        assert run_cli("status", port=port, state_dir=tmp_path).returncode == 0
+    finally:
+        assert run_cli("stop", port=port, state_dir=tmp_path).returncode == 0
