@@ -183,13 +183,19 @@ def leaves(value, key=""):
     return {(key, norm(value))}
 
 
-def sides(result):
+def diff_sides(result):
+    """(before, after) atoms of each diff of a result: a module converging a set (the alarms) returns one diff per
+    resource, and two resources changing the same field (two thresholds) must not cancel out in one set."""
     diff = result.get("diff")
     diffs = diff if isinstance(diff, list) else [diff] if isinstance(diff, dict) else []
+    return [(leaves(d.get("before")), leaves(d.get("after"))) for d in diffs]
+
+
+def sides(result):
     before, after = set(), set()
-    for d in diffs:
-        before |= leaves(d.get("before"))
-        after |= leaves(d.get("after"))
+    for b, a in diff_sides(result):
+        before |= b
+        after |= a
     return before, after
 
 
@@ -201,7 +207,7 @@ def _empty(value):
 def shows_change(results, old, new):
     """True when the changed results, together, show old -> new: every atom new adds among what an after adds,
     every atom it removes among what a before loses, and a scalar's new value at a key whose old value goes."""
-    added_sides = [sides(r) for r in results]
+    added_sides = [pair for r in results for pair in diff_sides(r)]
     gained = set().union(*(a - b for b, a in added_sides)) if added_sides else set()
     lost = set().union(*(b - a for b, a in added_sides)) if added_sides else set()
     if not isinstance(new, (dict, list, tuple)) and not isinstance(old, (dict, list, tuple)):

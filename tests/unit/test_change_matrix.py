@@ -97,6 +97,21 @@ def test_a_change_is_attributed_only_where_the_diff_shows_it(old, new, before, a
     assert matrix.shows_change([{"diff": {"before": before, "after": after}}], old, new) is shown
 
 
+def test_a_set_converged_in_one_result_shows_each_resource_change_by_its_own_diff():
+    # One module run converging the alarms returns one diff per alarm: CPU 90 -> 80 and memory 90 -> 80 beside
+    # the database CPU 80 -> 70. Merged into one before and one after, 80 would be on both sides and cancel out.
+    result = {
+        "diff": [
+            {"before": {"threshold": 90.0}, "after": {"threshold": 80.0}},
+            {"before": {"threshold": 90.0}, "after": {"threshold": 80.0}},
+            {"before": {"threshold": 80.0}, "after": {"threshold": 70.0}},
+        ]
+    }
+    assert matrix.shows_change([result], 90, 80) is True
+    assert matrix.shows_change([result], 80, 70) is True
+    assert matrix.shows_change([result], 90, 75) is False
+
+
 def test_grow_only_values_are_larger_and_their_smaller_ones_refused():
     for name, value in matrix.grown().items():
         assert value > matrix.value_in(matrix.ENV, name), name
