@@ -16,7 +16,7 @@ def tags_of(items):
 
 
 def test_untagged_resources_under_our_names_are_adopted(clean_emulator, ansible, aws, outputs_of):
-    ec2, logs, ecr, sns, s3 = aws("ec2"), aws("logs"), aws("ecr"), aws("sns"), aws("s3")
+    ec2, logs, ecr, sns, s3, cloudwatch = aws("ec2"), aws("logs"), aws("ecr"), aws("sns"), aws("s3"), aws("cloudwatch")
     vpc_id = ec2.create_vpc(
         CidrBlock="10.10.0.0/16",
         TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "payment-vpc-dev"}]}],
@@ -26,6 +26,16 @@ def test_untagged_resources_under_our_names_are_adopted(clean_emulator, ansible,
     topic = sns.create_topic(Name="payment-alarms-dev")["TopicArn"]
     bucket = f"payment-logs-dev-{ACCOUNT}"
     s3.create_bucket(Bucket=bucket)
+    cloudwatch.put_metric_alarm(  # by hand, another threshold, no tags and no action
+        AlarmName="payment-dev-ecs-cpu-high",
+        Namespace="AWS/ECS",
+        MetricName="CPUUtilization",
+        Statistic="Average",
+        ComparisonOperator="GreaterThanThreshold",
+        Threshold=50.0,
+        Period=60,
+        EvaluationPeriods=1,
+    )
 
     run = ansible("site.yml", "dev")
     assert run.rc == 0, run.messages()
@@ -37,6 +47,7 @@ def test_untagged_resources_under_our_names_are_adopted(clean_emulator, ansible,
             "ecr_repository payment-api (payment-api)",
             f"sns_topic payment-alarms-dev ({topic})",
             f"s3_bucket {bucket} ({bucket})",
+            "alarm payment-dev-ecs-cpu-high (payment-dev-ecs-cpu-high)",
         ]
     )
 
@@ -49,6 +60,9 @@ def test_untagged_resources_under_our_names_are_adopted(clean_emulator, ansible,
     assert tags_of(s3.get_bucket_tagging(Bucket=bucket)["TagSet"]).items() >= OUR_TAGS.items()
     assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]["BlockPublicAcls"] is True
     assert tags_of(sns.list_tags_for_resource(ResourceArn=topic)["Tags"]).items() >= OUR_TAGS.items()
+    [alarm] = cloudwatch.describe_alarms(AlarmNames=["payment-dev-ecs-cpu-high"])["MetricAlarms"]
+    assert alarm["Threshold"] == 90.0 and alarm["AlarmActions"] == [topic]
+    assert tags_of(cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]).items() >= OUR_TAGS.items()
     repo_arn = ecr.describe_repositories(repositoryNames=["payment-api"])["repositories"][0]["repositoryArn"]
     assert tags_of(ecr.list_tags_for_resource(resourceArn=repo_arn)["tags"]).get("ManagedBy") == "payments.infra"
     counts, expected = census(aws, "dev"), expected_counts("dev")
