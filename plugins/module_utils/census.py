@@ -30,8 +30,6 @@ groups and the ``default`` DB subnet group, security groups named ``default``, d
 failed) NAT gateways, inactive ECS clusters and services.
 """
 
-import re
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
@@ -502,13 +500,8 @@ def name_matches(name, name_prefix):
     return name.lstrip("/").startswith(name_prefix)
 
 
-def classify(resource, name_prefix, tag_key, tag_value, environment_tag="Environment", name_patterns=None):
-    """The resource with ``environment``, ``environment_from``, ``managed`` and ``matched_by`` added.
-
-    ``name_patterns``: {type: regular expression with a group ``environment``}, for the types the
-    project makes but cannot tag: an untagged resource of such a type whose name matches gets its
-    environment from its name (``environment_from: name``).
-    """
+def classify(resource, name_prefix, tag_key, tag_value, environment_tag="Environment"):
+    """The resource with ``environment`` (its Environment tag), ``environment_from``, ``managed`` and ``matched_by``."""
     tags = resource["tags"]
     managed = tags.get(tag_key) == tag_value
     matched_by = []
@@ -516,13 +509,8 @@ def classify(resource, name_prefix, tag_key, tag_value, environment_tag="Environ
         matched_by.append("name")
     if managed:
         matched_by.append("tag")
-    environment, source = tags.get(environment_tag), None
-    if environment is not None:
-        source = "tag"
-    elif not managed and resource["name"] and (name_patterns or {}).get(resource["type"]):
-        match = re.search(name_patterns[resource["type"]], resource["name"])
-        if match and match.groupdict().get("environment"):
-            environment, source = match.group("environment"), "name"
+    environment = tags.get(environment_tag)
+    source = "tag" if environment is not None else None
     return dict(
         resource,
         environment=environment,
@@ -550,7 +538,6 @@ def census(
     name_prefix=None,
     tag_key="ManagedBy",
     tag_value="payments.infra",
-    name_patterns=None,
 ):
     """The resources of ``types`` (default all) named with ``name_prefix`` or tagged ``tag_key=tag_value``.
 
@@ -565,7 +552,7 @@ def census(
         if service not in clients:
             clients[service] = client_for(service)
         for listed in list_type(clients[service], type_name, region):
-            resource = classify(listed, name_prefix, tag_key, tag_value, name_patterns=name_patterns)
+            resource = classify(listed, name_prefix, tag_key, tag_value)
             if not resource["matched_by"]:
                 continue
             if type_name == "s3_bucket" and not resource["region"]:
@@ -587,8 +574,7 @@ def findings(resources, desired_environments, name_prefix, tag_key="ManagedBy", 
     """Audit findings of a census, one per (resource, kind):
 
     - ``environment_not_desired``: tagged Environment=X with X not in ``desired_environments``;
-    - ``unmanaged_lookalike``: named with ``name_prefix`` but without the ``tag_key=tag_value`` tag,
-      unless its environment was read from its name (a type the project cannot tag, see ``classify``).
+    - ``unmanaged_lookalike``: named with ``name_prefix`` but without the ``tag_key=tag_value`` tag.
     """
     desired = set(desired_environments)
     found = []
@@ -598,12 +584,10 @@ def findings(resources, desired_environments, name_prefix, tag_key="ManagedBy", 
             kinds.append(
                 (
                     FINDING_UNDESIRED,
-                    f"{'tagged' if resource.get('environment_from') == 'tag' else 'named for'} Environment="
-                    f"{resource['environment']}, not one of {', '.join(sorted(desired)) or 'none'}",
+                    f"tagged Environment={resource['environment']}, not one of {', '.join(sorted(desired)) or 'none'}",
                 )
             )
-        untaggable = resource.get("environment_from") == "name"
-        if not resource["managed"] and not untaggable and name_matches(resource["name"], name_prefix):
+        if not resource["managed"] and name_matches(resource["name"], name_prefix):
             kinds.append(
                 (
                     FINDING_UNMANAGED,

@@ -76,15 +76,6 @@ options:
       - alarm
       - sns_topic
       - iam_role
-  name_patterns:
-    description:
-      - "For the types the project makes but cannot tag, a regular expression per type (the key, a choice of
-        O(types)) with a named group C(environment), for example C(alarm: ^payment-(?P<environment>[a-z0-9]+)-)
-        (alarms made with M(amazon.aws.cloudwatch_metric_alarm), which has no tags option, carry no tags)."
-      - A resource of such a type without O(tag_key)=O(tag_value) whose name matches gets RV(resources[].environment)
-        from its name (RV(resources[].environment_from=name)) and is not an C(unmanaged_lookalike) finding; it is an
-        C(environment_not_desired) finding when that environment is not desired.
-    type: dict
   desired_environments:
     description:
       - The environments that should exist, for example V([dev, staging, prod]). When given, RV(findings) lists
@@ -176,8 +167,7 @@ resources:
       sample: dev
     environment_from:
       description:
-        - V(tag) when RV(resources[].environment) is the C(Environment) tag, V(name) when it was read from the name
-          (O(name_patterns)), null when there is none.
+        - V(tag) when RV(resources[].environment) is the C(Environment) tag, null when there is none.
       type: str
       sample: tag
     managed:
@@ -245,7 +235,7 @@ findings:
       type: str
       sample: qa
     environment_from:
-      description: V(tag) or V(name), as RV(resources[].environment_from).
+      description: V(tag), as RV(resources[].environment_from).
       type: str
       sample: tag
     managed:
@@ -258,7 +248,6 @@ findings:
       sample: {"Environment": "qa", "ManagedBy": "payments.infra"}
 """
 
-import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -276,7 +265,6 @@ def main():
         tag_key=dict(type="str", default="ManagedBy", no_log=False),
         tag_value=dict(type="str", default="payments.infra"),
         types=dict(type="list", elements="str", choices=list(TYPES)),
-        name_patterns=dict(type="dict"),
         desired_environments=dict(type="list", elements="str"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
@@ -285,18 +273,6 @@ def main():
         module.fail_json(msg="name_prefix must not be empty: omit it to find resources by tag only")
     if not params["tag_key"]:
         module.fail_json(msg="tag_key must not be empty")
-    patterns = params["name_patterns"] or {}
-    for type_name, pattern in patterns.items():
-        if type_name not in TYPES:
-            module.fail_json(msg=f"name_patterns: {type_name!r} is not a resource type; choose from {', '.join(TYPES)}")
-        try:
-            compiled = re.compile(str(pattern))
-        except re.error as e:
-            module.fail_json(msg=f"name_patterns.{type_name}: {pattern!r} is not a regular expression: {e}")
-        if "environment" not in compiled.groupindex:
-            module.fail_json(
-                msg=f"name_patterns.{type_name}: {pattern!r} has no group named environment, (?P<environment>...)"
-            )
     types = [t for t in TYPES if t in params["types"]] if params["types"] else list(TYPES)
 
     try:
@@ -307,7 +283,6 @@ def main():
             name_prefix=params["name_prefix"],
             tag_key=params["tag_key"],
             tag_value=params["tag_value"],
-            name_patterns=patterns,
         )
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)

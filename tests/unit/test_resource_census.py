@@ -385,38 +385,6 @@ def test_findings_of_an_audit(world, run_module):
     assert [f["id"] for f in only_dev["findings"]] == [qa]
 
 
-def test_untaggable_types_get_their_environment_from_their_name(world, run_module):
-    world.make("alarm", "payment-dev-ecs-cpu-high", {})
-    world.make("alarm", "payment-qa-ecs-cpu-high", {})
-    world.make("alarm", "paymentish", {})
-    args = {
-        "name_prefix": "payment",
-        "types": ["alarm"],
-        "desired_environments": ["dev"],
-        "name_patterns": {"alarm": "^payment-(?P<environment>[a-z0-9]+)-"},
-    }
-
-    result = run_module(resource_census, args)
-
-    by_name = {r["name"]: r for r in result["resources"]}
-    assert by_name["payment-dev-ecs-cpu-high"]["environment"] == "dev"
-    assert by_name["payment-dev-ecs-cpu-high"]["environment_from"] == "name"
-    assert by_name["payment-dev-ecs-cpu-high"]["managed"] is False
-    assert sorted((f["name"], f["finding"]) for f in result["findings"]) == [
-        ("payment-qa-ecs-cpu-high", "environment_not_desired"),
-        ("paymentish", "unmanaged_lookalike"),
-    ]
-
-    for bad, message in (
-        ({"vpcs": "^(?P<environment>x)"}, "not a resource type"),
-        ({"alarm": "^payment-("}, "not a regular expression"),
-        ({"alarm": "^payment-"}, "no group named environment"),
-    ):
-        failed = run_module(resource_census, {**args, "name_patterns": bad})
-        assert failed["failed"]
-        assert message in failed["msg"]
-
-
 def test_read_only_in_check_mode_too(world, run_module, api_calls):
     world.make("vpc", "payment-vpc-dev", OURS)
     world.make("s3_bucket", "payment-logs-dev-123456789012", {})

@@ -86,7 +86,6 @@ def _strings(value, where):
 NOT_NAMES = {
     "display_name": "the alarm topic's display name, a label AWS does not identify the topic by",
     "__adoption_name_re": "matches every name containing the prefix and the environment (adoption)",
-    "name_patterns.alarm": "reads the environment out of any alarm name of the prefix (audit)",
     "__audit_summary[1]": "a sentence of the audit's summary",
 }
 
