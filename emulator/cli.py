@@ -22,6 +22,7 @@ from typing import Any
 
 from emulator.client import EmulatorClient
 from emulator.client import EmulatorError
+from emulator.config import FIDELITY_ENV
 from emulator.config import HOST
 from emulator.config import PORT_ENV
 from emulator.config import REPO_ROOT
@@ -185,6 +186,8 @@ def _fault_overrides(args: argparse.Namespace) -> dict[str, str]:
         overrides[SEED_ENV] = str(args.fault_seed)
     if args.fault_services is not None:
         overrides[SERVICES_ENV] = ",".join(args.fault_services)
+    if getattr(args, "plain", False):
+        overrides[FIDELITY_ENV] = "off"
     return overrides
 
 
@@ -492,6 +495,12 @@ def build_parser() -> argparse.ArgumentParser:
             subparser.add_argument("--since", type=int, help="only calls with a sequence number above this")
         if name in FAULT_FLAG_COMMANDS:
             _add_fault_flags(subparser)
+        if name in ("serve", "start"):
+            subparser.add_argument(
+                "--plain",
+                action="store_true",
+                help=f"moto as it is: no fidelity patches, the call recorder stays (or ${FIDELITY_ENV}=off)",
+            )
         if name == "faults":
             subparser.add_argument("--off", action="store_true", help="turn fault injection off")
     return parser

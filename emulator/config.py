@@ -10,6 +10,9 @@ HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
 PORT_ENV = "PAYMENTS_EMULATOR_PORT"
 STATE_DIR_ENV = "PAYMENTS_EMULATOR_STATE_DIR"
+# "off": moto as it is, without the fidelity patches (the call recorder stays): what `make bench` runs the
+# stock build on.
+FIDELITY_ENV = "PAYMENTS_EMULATOR_FIDELITY"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -6,6 +6,7 @@ Importing this module imports moto, so it must happen in the server process only
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -17,6 +18,7 @@ from moto.moto_server.werkzeug_app import create_backend_app
 from werkzeug.serving import run_simple
 
 from emulator import fidelity
+from emulator.config import FIDELITY_ENV
 from emulator.config import HOST
 from emulator.config import EmulatorConfig
 from emulator.faults import FaultInjector
@@ -35,8 +37,8 @@ def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
 
 
 def serve(config: EmulatorConfig) -> None:
-    """Apply the fidelity patches and serve moto on ``127.0.0.1:<port>`` until terminated."""
-    applied = fidelity.apply_all()
+    """Apply the fidelity patches (unless ``PAYMENTS_EMULATOR_FIDELITY=off``) and serve moto until terminated."""
+    applied = [] if os.environ.get(FIDELITY_ENV, "on") == "off" else fidelity.apply_all()
     # PAYMENTS_EMULATOR_THROTTLE_RATE / _5XX_RATE / _FAULT_SEED / _FAULT_SERVICES (``start`` sets them from its flags).
     fault_settings = canonical_services(FaultSettings.from_env())
     faults = FaultInjector(fault_settings)
@@ -50,7 +52,7 @@ def serve(config: EmulatorConfig) -> None:
     signal.signal(signal.SIGTERM, _exit_on_signal)
     signal.signal(signal.SIGINT, _exit_on_signal)
     threading.Thread(target=warm_rest_resolver, name="warm-rest-resolver", daemon=True).start()
-    print(f"emulator: serving {config.endpoint} (fidelity patches: {', '.join(applied)})", flush=True)
+    print(f"emulator: serving {config.endpoint} (fidelity patches: {', '.join(applied) or 'none, plain moto'})", flush=True)
     if fault_settings.active:
         print(f"emulator: injecting faults: {describe(faults.status())}", flush=True)
     run_simple(HOST, config.port, app, threaded=True, request_handler=MotoRequestHandler)

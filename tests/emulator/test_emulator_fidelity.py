@@ -5,12 +5,14 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from emulator.fidelity import PATCHES
 from emulator.fidelity import patch_name
 from emulator.testing import RunningEmulator
+from emulator.testing import running_emulator
 
 
 @pytest.fixture
@@ -256,3 +258,29 @@ def test_delete_alarms_deletes_their_tags(aws: Callable[..., Any]) -> None:
     cloudwatch.delete_alarms(AlarmNames=[name, f"{name}-never-made"])
     _put_alarm(cloudwatch, name, 80)
     assert _alarm_tags(cloudwatch, name) == {}
+
+
+def test_a_plain_emulator_is_moto_as_it_is_with_the_call_recorder() -> None:
+    """`start --plain` (what `make bench` runs the stock build on): no patch applied, every call still recorded."""
+    with running_emulator(start_args=["--plain"]) as plain:
+        ec2 = boto3.client(
+            "ec2",
+            region_name="us-east-1",
+            endpoint_url=plain.endpoint,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        allocation_id = ec2.allocate_address(Domain="vpc")["AllocationId"]
+        ec2.create_tags(Resources=[allocation_id], Tags=[{"Key": "role", "Value": "egress"}])
+
+        tags = ec2.describe_tags(
+            Filters=[
+                {"Name": "resource-type", "Values": ["elastic-ip"]},
+                {"Name": "resource-id", "Values": [allocation_id]},
+            ]
+        )["Tags"]
+
+        assert plain.client.health()["fidelity"] == []
+        # moto's own answer, which the patch of test_describe_tags_elastic_ip_resource_type corrects
+        assert tags == []
+        assert [call["operation"] for call in plain.client.calls()] == ["AllocateAddress", "CreateTags", "DescribeTags"]
