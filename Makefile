@@ -31,7 +31,7 @@ EMULATOR_ENV := env -u AWS_PROFILE -u AWS_DEFAULT_PROFILE -u AWS_SESSION_TOKEN \
 # refuses on real AWS (payments_self_signed_certificate_allowed, group_vars/all).
 EMULATOR_VARS := -e payments_self_signed_certificate_allowed=true
 
-.PHONY: help venv emulator emulator-stop demo plan inventory provision lint unit integration molecule test clean ee ee-context
+.PHONY: help venv emulator emulator-stop demo plan inventory provision lint unit integration molecule test bench clean ee ee-context
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -95,6 +95,12 @@ test: venv ## Everything CI runs: lint, unit, integration, molecule
 	done; \
 	[ $$integration = 0 ] || failed="$$failed integration"; \
 	if [ -n "$$failed" ]; then echo "make test failed:$$failed"; exit 1; fi; echo "make test: every step passed"
+
+# Figures, not tests: every run on a fresh emulator, this project against ../shared/bench/stock_build
+# (see README, Speed). BENCH_ARGS e.g. "--envs dev --parallel 0" for a quick look.
+BENCH_ARGS ?=
+bench: venv ## This project against the stock build, side by side: a table and .cache/bench/bench.json
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # The execution environment AWX runs this project in (execution-environment.yml). ee-context needs no
 # container runtime and no network: it writes the build context to .cache/ee; ee builds the image.
