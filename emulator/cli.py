@@ -39,6 +39,11 @@ from emulator.faults import describe
 from emulator.faults import parse_rate
 from emulator.faults import parse_seed
 from emulator.faults import parse_services
+from emulator.latency import LATENCY_SCALE_ENV
+from emulator.latency import LatencyConfigError
+from emulator.latency import describe as describe_latency
+from emulator.latency import parse_scale
+from emulator.latency import scale_from_env
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -188,11 +193,18 @@ def _fault_overrides(args: argparse.Namespace) -> dict[str, str]:
         overrides[SERVICES_ENV] = ",".join(args.fault_services)
     if getattr(args, "plain", False):
         overrides[FIDELITY_ENV] = "off"
+    if getattr(args, "latency_scale", None) is not None:
+        overrides[LATENCY_SCALE_ENV] = repr(args.latency_scale)
     return overrides
 
 
 def _fault_settings(overrides: dict[str, str]) -> FaultSettings | None:
     """Fault settings from the environment and the flags (flags win); None, with a message, if not valid."""
+    try:
+        scale_from_env({**os.environ, **overrides})
+    except LatencyConfigError as error:
+        print(f"invalid latency profile: {error}", file=sys.stderr)
+        return None
     try:
         return FaultSettings.from_env({**os.environ, **overrides})
     except FaultConfigError as error:
@@ -232,7 +244,12 @@ def cmd_start(config: EmulatorConfig, args: argparse.Namespace) -> int:
     with _state_lock(config):
         pid = _read_pid(config)
         if pid is not None and _is_emulator_process(pid):
-            return _already_running(config, pid, fault_settings if overrides else None)
+            return _already_running(
+                config,
+                pid,
+                fault_settings if set(overrides) - {LATENCY_SCALE_ENV} else None,
+                args.latency_scale,
+            )
         config.pid_file.unlink(missing_ok=True)
 
         if _port_in_use(config.port):
@@ -274,11 +291,17 @@ def cmd_start(config: EmulatorConfig, args: argparse.Namespace) -> int:
     print(f"emulator started on {config.endpoint} (pid {process.pid})")
     if fault_settings.active:
         print(f"injecting faults: {describe(EmulatorClient(config.endpoint).faults())}")
+    latency = EmulatorClient(config.endpoint).latency()
+    if latency.get("active"):
+        print(f"latency profile: {describe_latency(latency)}")
     return EXIT_OK
 
 
-def _already_running(config: EmulatorConfig, pid: int, fault_settings: FaultSettings | None) -> int:
-    """``start`` when this state dir's emulator process ``pid`` exists: ok if it answers (fault flags applied)."""
+def _already_running(
+    config: EmulatorConfig, pid: int, fault_settings: FaultSettings | None, latency_scale: float | None = None
+) -> int:
+    """``start`` when this state dir's emulator process ``pid`` exists: ok if it answers (fault flags and
+    ``--latency-scale`` applied)."""
     port = _serving_port(pid)
     if port not in (None, config.port):
         print(
@@ -289,6 +312,13 @@ def _already_running(config: EmulatorConfig, pid: int, fault_settings: FaultSett
         return EXIT_FAILED
     if _wait_healthy(config, pid, START_TIMEOUT_S) is not None:
         print(f"emulator already running on {config.endpoint}")
+        if latency_scale is not None:
+            try:
+                latency = EmulatorClient(config.endpoint).set_latency(latency_scale)
+            except EmulatorError as error:
+                print(f"could not set the latency profile: {error}", file=sys.stderr)
+                return EXIT_FAILED
+            print(f"latency profile set: {describe_latency(latency)}")
         return _apply_faults(config, fault_settings) if fault_settings is not None else EXIT_OK
     print(
         f"emulator process {pid} (pid file {config.pid_file}) does not answer on {config.endpoint};"
@@ -429,6 +459,14 @@ def _rate_argument(value: str) -> float:
         raise argparse.ArgumentTypeError(str(error)) from error
 
 
+def _scale_argument(value: str) -> float:
+    """argparse type for ``--latency-scale``."""
+    try:
+        return parse_scale(value, "the latency scale")
+    except LatencyConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
 def _seed_argument(value: str) -> int:
     """argparse type for ``--fault-seed``."""
     try:
@@ -500,6 +538,14 @@ def build_parser() -> argparse.ArgumentParser:
                 "--plain",
                 action="store_true",
                 help=f"moto as it is: no fidelity patches, the call recorder stays (or ${FIDELITY_ENV}=off)",
+            )
+            subparser.add_argument(
+                "--latency-scale",
+                type=_scale_argument,
+                metavar="F",
+                help="latency profile: RDS instances, load balancers, NAT gateways and ECS deployments stay pending"
+                " for F times AWS's duration (e.g. 0.01: an RDS instance is available after 5.7 s); 0 is off"
+                f" (default: ${LATENCY_SCALE_ENV} or 0)",
             )
         if name == "faults":
             subparser.add_argument("--off", action="store_true", help="turn fault injection off")

@@ -110,6 +110,14 @@ class EmulatorClient:
         """Turn fault injection off (the counts stay readable until the next :meth:`set_faults`)."""
         return self._request("DELETE", "/_payments/faults")
 
+    def latency(self) -> dict[str, Any]:
+        """The latency profile: ``{"scale", "active", "durations_s": {kind: s}, "aws_durations_s": {kind: s}}``."""
+        return self._request("GET", "/_payments/latency")
+
+    def set_latency(self, scale: float) -> dict[str, Any]:
+        """Set the latency scale (0: off) for the resources made from now on; :class:`EmulatorError` if refused."""
+        return self._request("PUT", "/_payments/latency", body={"scale": scale})
+
     def failing_images(self) -> list[str]:
         """The images whose ECS tasks fail to start (see :meth:`set_failing_images`)."""
         return list(self._request("GET", "/_payments/ecs/failing-images")["images"])

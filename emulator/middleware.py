@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
+from emulator import latency
 from emulator.faults import FaultConfigError
 from emulator.faults import FaultInjector
 from emulator.faults import FaultSettings
@@ -31,15 +32,17 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 CONTROL_PREFIX = "/_payments/"
 UNRECORDED_PREFIXES = (CONTROL_PREFIX, "/moto-api")
 FAILING_IMAGES_PATH = "/_payments/ecs/failing-images"
-CONTROL_PATHS = ("/_payments/health", "/_payments/calls", "/_payments/faults", FAILING_IMAGES_PATH)
+LATENCY_PATH = "/_payments/latency"
+CONTROL_PATHS = ("/_payments/health", "/_payments/calls", "/_payments/faults", FAILING_IMAGES_PATH, LATENCY_PATH)
 MOTO_RESET_PATH = "/moto-api/reset"
 MAX_CONTROL_BODY = 64 * 1024
 
 
 class PaymentsMiddleware:
-    """Serves ``GET /_payments/health``, ``GET|DELETE /_payments/calls``, ``GET|PUT|DELETE /_payments/faults`` and
-    ``GET|PUT|DELETE /_payments/ecs/failing-images``; injects the configured faults into AWS API calls and records
-    every AWS API call (faulted ones too). moto's reset (``POST /moto-api/reset``) clears the failing images too.
+    """Serves ``GET /_payments/health``, ``GET|DELETE /_payments/calls``, ``GET|PUT|DELETE /_payments/faults``,
+    ``GET|PUT|DELETE /_payments/ecs/failing-images`` and ``GET|PUT|DELETE /_payments/latency``; injects the configured
+    faults into AWS API calls and records every AWS API call (faulted ones too). moto's reset
+    (``POST /moto-api/reset``) clears the failing images too (not the fault settings, nor the latency scale).
     """
 
     def __init__(
@@ -106,6 +109,9 @@ class PaymentsMiddleware:
             (FAILING_IMAGES_PATH, "GET"): self._failing_images,
             (FAILING_IMAGES_PATH, "PUT"): self._failing_images,
             (FAILING_IMAGES_PATH, "DELETE"): self._failing_images,
+            (LATENCY_PATH, "GET"): self._latency,
+            (LATENCY_PATH, "PUT"): self._latency,
+            (LATENCY_PATH, "DELETE"): self._latency,
         }
         handler = routes.get((path, method))
         if handler is not None:
@@ -124,6 +130,7 @@ class PaymentsMiddleware:
                 "pid": os.getpid(),
                 "fidelity": self.fidelity,
                 "last_seq": self.recorder.last_seq,
+                "latency": latency.status(),
             },
         )
 
@@ -177,6 +184,27 @@ class PaymentsMiddleware:
         except FailingImagesError as error:
             return _json(start_response, {"error": str(error)}, "400 Bad Request")
         return _json(start_response, {"images": set_failing_images(images)})
+
+    def _latency(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """``GET`` the latency profile, ``PUT`` a new scale (``{"scale": 0.01}``, for resources made from now on),
+        ``DELETE`` to turn it off (scale 0); every answer is the profile."""
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method == "GET":
+            return _json(start_response, latency.status())
+        if method == "DELETE":
+            return _json(start_response, latency.set_scale(0.0))
+        try:
+            body = _read_body(environ)
+            data = json.loads(body) if body.strip() else None
+        except (ValueError, UnicodeDecodeError) as error:
+            return _json(start_response, {"error": f"the body is not JSON: {error}"}, "400 Bad Request")
+        if not isinstance(data, dict) or set(data) != {"scale"}:
+            problem = f'the body must be {{"scale": <0 to 1>}}, got {data!r}'
+            return _json(start_response, {"error": problem}, "400 Bad Request")
+        try:
+            return _json(start_response, latency.set_scale(data["scale"]))
+        except latency.LatencyConfigError as error:
+            return _json(start_response, {"error": str(error)}, "400 Bad Request")
 
 
 def _read_form(environ: dict[str, Any]) -> dict[str, list[str]]:

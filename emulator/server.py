@@ -18,6 +18,7 @@ from moto.moto_server.werkzeug_app import create_backend_app
 from werkzeug.serving import run_simple
 
 from emulator import fidelity
+from emulator import latency
 from emulator.config import FIDELITY_ENV
 from emulator.config import HOST
 from emulator.config import EmulatorConfig
@@ -37,11 +38,15 @@ def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
 
 
 def serve(config: EmulatorConfig) -> None:
-    """Apply the fidelity patches (unless ``PAYMENTS_EMULATOR_FIDELITY=off``) and serve moto until terminated."""
+    """Apply the fidelity patches (unless ``PAYMENTS_EMULATOR_FIDELITY=off``) and serve moto until terminated.
+
+    The latency profile needs the fidelity patches: with ``PAYMENTS_EMULATOR_FIDELITY=off`` it has no effect.
+    """
     applied = [] if os.environ.get(FIDELITY_ENV, "on") == "off" else fidelity.apply_all()
     # PAYMENTS_EMULATOR_THROTTLE_RATE / _5XX_RATE / _FAULT_SEED / _FAULT_SERVICES (``start`` sets them from its flags).
     fault_settings = canonical_services(FaultSettings.from_env())
     faults = FaultInjector(fault_settings)
+    latency.set_scale(latency.scale_from_env())  # PAYMENTS_EMULATOR_LATENCY_SCALE (``start --latency-scale``)
     app = PaymentsMiddleware(
         DomainDispatcherApplication(create_backend_app),
         recorder=CallRecorder(config.calls_file),
@@ -52,7 +57,10 @@ def serve(config: EmulatorConfig) -> None:
     signal.signal(signal.SIGTERM, _exit_on_signal)
     signal.signal(signal.SIGINT, _exit_on_signal)
     threading.Thread(target=warm_rest_resolver, name="warm-rest-resolver", daemon=True).start()
-    print(f"emulator: serving {config.endpoint} (fidelity patches: {', '.join(applied) or 'none, plain moto'})", flush=True)
+    patches = ", ".join(applied) or "none, plain moto"
+    print(f"emulator: serving {config.endpoint} (fidelity patches: {patches})", flush=True)
     if fault_settings.active:
         print(f"emulator: injecting faults: {describe(faults.status())}", flush=True)
+    if latency.get_scale() > 0:
+        print(f"emulator: latency profile: {latency.describe(latency.status())}", flush=True)
     run_simple(HOST, config.port, app, threaded=True, request_handler=MotoRequestHandler)

@@ -20,6 +20,7 @@ from moto.ec2.responses.subnets import Subnets
 from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE
 from moto.ec2.utils import tag_filter_matches
 
+from emulator import latency
 from emulator.fidelity._limits import as_int
 from emulator.fidelity._limits import check_before
 
@@ -320,3 +321,30 @@ def cidr_blocks_canonical() -> None:
 
     VPCBackend.create_vpc = create_vpc  # type: ignore[method-assign]
     SubnetBackend.create_subnet = create_subnet  # type: ignore[method-assign]
+
+
+def nat_gateway_latency() -> None:
+    """With the latency profile on (:mod:`emulator.latency`), a new NAT gateway is ``pending`` for its scaled creation
+    time, then ``available``, as AWS answers CreateNatGateway and DescribeNatGateways (the ``state`` filter sees the
+    same state).
+
+    moto makes every NAT gateway ``available`` at once. Off (the default): unchanged.
+    """
+    original_init = nat_gateways.NatGateway.__init__
+    original_describe = nat_gateways.NatGatewayBackend.describe_nat_gateways
+
+    @functools.wraps(original_init)
+    def __init__(self: nat_gateways.NatGateway, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        if latency.mark(self, "nat_gateway"):
+            self.state = "pending"
+
+    @functools.wraps(original_describe)
+    def describe_nat_gateways(self: nat_gateways.NatGatewayBackend, *args: Any, **kwargs: Any) -> Any:
+        for gateway in list(self.nat_gateways.values()):
+            if gateway.state == "pending" and not latency.pending(gateway):
+                gateway.state = "available"
+        return original_describe(self, *args, **kwargs)
+
+    nat_gateways.NatGateway.__init__ = __init__  # type: ignore[method-assign]
+    nat_gateways.NatGatewayBackend.describe_nat_gateways = describe_nat_gateways  # type: ignore[method-assign]

@@ -21,6 +21,7 @@ from moto.ecs.models import Service
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.moto_api._internal import mock_random
 
+from emulator import latency
 from emulator.fidelity._limits import check_before
 
 CONTAINER_INSIGHTS_VALUES = ("enabled", "disabled", "enhanced")
@@ -713,6 +714,107 @@ def failing_images() -> None:
 
     EC2ContainerServiceResponse.create_service = create_service  # type: ignore[method-assign]
     EC2ContainerServiceResponse.update_service = update_service  # type: ignore[method-assign]
+
+
+# ---------------------------------------------------------------------------------------------
+# Latency profile (emulator.latency): a deployment takes time to reach its steady state
+# ---------------------------------------------------------------------------------------------
+_LATENCY_ATTR = "_latency_deployment"  # (deployment id, (start, end)) of the deployment still rolling out
+
+
+def deployment_latency() -> None:
+    """With the latency profile on (:mod:`emulator.latency`), a deployment that starts tasks (CreateService, or an
+    UpdateService that starts a new deployment, ``desiredCount`` above 0) is ``IN_PROGRESS`` for its scaled duration:
+    its ``runningCount`` rises from 0 to the desired count in proportion to the time gone by, the older deployments
+    stay ACTIVE with their tasks; then it is ``COMPLETED``, the only deployment, with the events "(deployment ...)
+    deployment completed." and "has reached a steady state.", as DescribeServices shows a rolling update on AWS.
+    A desired count changed meanwhile is the deployment's new target. Only then is it the circuit breaker's rollback
+    target. Deployments of failing images (:func:`failing_images`) fail as without the profile.
+
+    Builds on :func:`service_deployments` (which completes every deployment at once); off (the default), or with
+    ``MOTO_ECS_SERVICE_RUNNING`` set: unchanged.
+    """
+    original_init = Service.__init__
+    original_update = EC2ContainerServiceBackend.update_service
+    original_describe = EC2ContainerServiceBackend.describe_services
+
+    @functools.wraps(original_init)
+    def __init__(self: Service, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        if _steady() and self.deployments and _ecs_controller(self) and self.desired_count > 0:
+            span = latency.window("ecs_deployment")
+            if span is not None:
+                self.__dict__.pop(_COMPLETED_ATTR, None)
+                setattr(self, _LATENCY_ATTR, (self.deployments[0]["id"], span))
+                _advance_deployment(self)
+
+    @functools.wraps(original_update)
+    def update_service(self: EC2ContainerServiceBackend, service_properties: dict[str, Any]) -> Any:
+        service = self._get_service(
+            service_properties.get("cluster", "default"), str(service_properties.get("service")).split("/")[-1]
+        )
+        _advance_deployment(service)
+        previous = copy.deepcopy(service.deployments)
+        before = previous[0]["id"] if previous else None
+        target = getattr(service, _COMPLETED_ATTR, None)
+        result = original_update(self, service_properties)
+        primary = service.deployments[0] if service.deployments else None
+        if not _steady() or not _ecs_controller(service) or primary is None or _ANSWER_ATTR in service.__dict__:
+            service.__dict__.pop(_LATENCY_ATTR, None)  # a failing deployment: failing_images decides
+            return result
+        if primary["id"] != before and service.desired_count > 0:
+            span = latency.window("ecs_deployment")
+            if span is not None:
+                older = [dict(d, status="ACTIVE") for d in previous if d.get("runningCount")]
+                service.deployments = [primary, *older]
+                setattr(service, _LATENCY_ATTR, (primary["id"], span))
+        if getattr(service, _LATENCY_ATTR, None) is not None:
+            # Still rolling out: not a rollback target yet (service_deployments took it for COMPLETED).
+            setattr(service, _COMPLETED_ATTR, target)
+        _advance_deployment(service)
+        return result
+
+    @functools.wraps(original_describe)
+    def describe_services(self: EC2ContainerServiceBackend, *args: Any, **kwargs: Any) -> Any:
+        services, failures = original_describe(self, *args, **kwargs)
+        for service in services:
+            _advance_deployment(service)
+        return services, failures
+
+    Service.__init__ = __init__  # type: ignore[method-assign]
+    EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
+    EC2ContainerServiceBackend.describe_services = describe_services  # type: ignore[method-assign]
+
+
+def _ecs_controller(service: Service) -> bool:
+    return (getattr(service, "deployment_controller", None) or {}).get("type", "ECS") == "ECS"
+
+
+def _advance_deployment(service: Service) -> None:
+    """The rolling-out deployment's tasks as the clock has them: the share of its duration gone by is running."""
+    rolling = getattr(service, _LATENCY_ATTR, None)
+    primary = service.deployments[0] if service.deployments else None
+    if rolling is None:
+        return
+    deployment_id, span = rolling
+    if primary is None or primary.get("id") != deployment_id or getattr(service, _FAILING_ATTR, None) == deployment_id:
+        service.__dict__.pop(_LATENCY_ATTR, None)
+        return
+    desired = service.desired_count
+    share = latency.progress(span)
+    running = desired if share >= 1 else min(desired, math.floor(desired * share))
+    if (primary.get("runningCount"), primary.get("desiredCount")) != (running, desired):
+        primary.update(runningCount=running, desiredCount=desired, pendingCount=desired - running, updatedAt=utcnow())
+    _rollout(primary)
+    if running >= desired:
+        service.deployments = [primary]
+        service.__dict__.pop(_LATENCY_ATTR, None)
+        now = utcnow()
+        _add_event(service, f"(service {service.name}) (deployment {deployment_id}) deployment completed.", now)
+        _add_event(service, f"(service {service.name}) has reached a steady state.", now)
+        _remember_completed(service)
+    service.running_count = sum(d.get("runningCount") or 0 for d in service.deployments)
+    service.pending_count = primary.get("pendingCount") or 0
 
 
 # ---------------------------------------------------------------------------------------------

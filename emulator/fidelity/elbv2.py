@@ -22,6 +22,7 @@ from moto.elbv2.models import FakeLoadBalancer
 from moto.elbv2.models import FakeTargetGroup
 from moto.elbv2.responses import ELBV2Response
 
+from emulator import latency
 from emulator.fidelity._limits import as_int
 from emulator.fidelity._limits import check_before
 from emulator.fidelity._limits import length_problem
@@ -559,3 +560,27 @@ def deregistration_delay_range() -> None:
         original(self, target_group_arn, attributes)
 
     ELBv2Backend.modify_target_group_attributes = modify_target_group_attributes  # type: ignore[method-assign]
+
+
+def load_balancer_latency() -> None:
+    """With the latency profile on (:mod:`emulator.latency`), a new load balancer's ``State.Code`` is
+    ``provisioning`` for its scaled creation time, then ``active``, as AWS answers DescribeLoadBalancers.
+
+    moto turns a load balancer ``active`` the first time it is described. Off (the default): unchanged.
+    """
+    original_create = ELBv2Backend.create_load_balancer
+    original_activate = FakeLoadBalancer.activate
+
+    @functools.wraps(original_create)
+    def create_load_balancer(self: ELBv2Backend, *args: Any, **kwargs: Any) -> FakeLoadBalancer:
+        balancer = original_create(self, *args, **kwargs)
+        latency.mark(balancer, "load_balancer")
+        return balancer
+
+    @functools.wraps(original_activate)
+    def activate(self: FakeLoadBalancer) -> None:
+        if not latency.pending(self):
+            original_activate(self)
+
+    ELBv2Backend.create_load_balancer = create_load_balancer  # type: ignore[method-assign]
+    FakeLoadBalancer.activate = activate  # type: ignore[method-assign]

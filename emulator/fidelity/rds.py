@@ -23,6 +23,8 @@ from moto.rds.models import MasterUserSecret
 from moto.rds.models import RDSBackend
 from moto.rds.responses import RDSResponse
 
+from emulator import latency
+
 BASELINE_LOW = (3000, 125)
 BASELINE_HIGH = (12000, 500)
 # Engines whose gp3 baseline rises to BASELINE_HIGH at this allocated storage (GiB).
@@ -1137,3 +1139,48 @@ def modify_db_subnet_group_keeps_the_group() -> None:
         return group
 
     RDSBackend.modify_db_subnet_group = modify_db_subnet_group  # type: ignore[method-assign]
+
+
+def db_instance_latency() -> None:
+    """With the latency profile on (:mod:`emulator.latency`), a new DB instance is ``creating``, without an
+    ``Endpoint``, for its scaled creation time, then ``available`` (or ``incompatible-parameters`` when its group does
+    not fit its class: see :func:`incompatible_parameters_status`), as AWS answers CreateDBInstance and
+    DescribeDBInstances. The instance becomes available when it is next described after its time.
+
+    moto answers ``available`` with an endpoint at once. Off (the default): unchanged.
+    """
+    original_create = RDSBackend.create_db_instance
+    original_describe = RDSBackend.describe_db_instances
+    original_endpoint = DBInstance.endpoint
+
+    @functools.wraps(original_create)
+    def create_db_instance(self: RDSBackend, db_kwargs: Any) -> DBInstance:
+        database = original_create(self, db_kwargs)
+        if latency.mark(database, "rds_db_instance"):
+            database.status = "creating"
+        return database
+
+    @functools.wraps(original_describe)
+    def describe_db_instances(self: RDSBackend, *args: Any, **kwargs: Any) -> list[DBInstance]:
+        for database in list(self.databases.values()):
+            _advance_instance(database)
+        return original_describe(self, *args, **kwargs)
+
+    def endpoint(self: DBInstance) -> dict[str, Any] | None:
+        # No endpoint until the describe that finds the creation over (the same answer never has both).
+        creating = self.status == "creating" and getattr(self, "_latency_window", None) is not None
+        return None if creating else original_endpoint.fget(self)
+
+    RDSBackend.create_db_instance = create_db_instance  # type: ignore[method-assign]
+    RDSBackend.describe_db_instances = describe_db_instances  # type: ignore[method-assign]
+    DBInstance.endpoint = property(endpoint)  # type: ignore[assignment,method-assign]
+
+
+def _advance_instance(database: DBInstance) -> None:
+    """A ``creating`` instance whose scaled creation time is over is available (or incompatible-parameters)."""
+    if getattr(database, "_latency_window", None) is None or latency.pending(database):
+        return
+    database.__dict__.pop("_latency_window")
+    if database.status == "creating":
+        database.status = "available"
+        refresh_instance_status(database)
