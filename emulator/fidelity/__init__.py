@@ -38,6 +38,7 @@ PATCHES: list[Callable[[], None]] = [
     elbv2.ecs_service_targets,
     elbv2.load_balancer_name_rules,
     elbv2.load_balancer_idle_timeout_range,
+    elbv2.access_log_bucket_validation,
     elbv2.target_group_health_check_limits,
     elbv2.deregistration_delay_range,
     elbv2.load_balancer_latency,

@@ -3,8 +3,10 @@ the targets ECS registers for its services."""
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import ipaddress
+import json
 import re
 import zlib
 from typing import Any
@@ -21,6 +23,8 @@ from moto.elbv2.models import FakeListener
 from moto.elbv2.models import FakeLoadBalancer
 from moto.elbv2.models import FakeTargetGroup
 from moto.elbv2.responses import ELBV2Response
+from moto.s3.models import s3_backends
+from moto.utilities.utils import get_partition
 
 from emulator import latency
 from emulator.fidelity._limits import as_int
@@ -28,6 +32,9 @@ from emulator.fidelity._limits import check_before
 from emulator.fidelity._limits import length_problem
 from emulator.fidelity._limits import range_problem
 from emulator.fidelity.ecs import LIVE_SERVICE_STATUSES
+from emulator.fidelity.s3 import REQUEST_CONTEXT
+from emulator.fidelity.s3 import _as_list
+from emulator.fidelity.s3 import _conditions_hold
 
 # DescribeLoadBalancerAttributes of a new Application Load Balancer: every attribute an ALB supports with its
 # default, as the ELBv2 API reference (LoadBalancerAttribute) documents them. ipv6.deny_all_igw_traffic depends
@@ -584,3 +591,110 @@ def load_balancer_latency() -> None:
 
     ELBv2Backend.create_load_balancer = create_load_balancer  # type: ignore[method-assign]
     FakeLoadBalancer.activate = activate  # type: ignore[method-assign]
+
+
+# ---- Access logs -----------------------------------------------------------------------------------------------------
+
+# Elastic Load Balancing's log-delivery account of each Region available before August 2022 (ALB User Guide, "Enable
+# access logs for your Application Load Balancer", step 2); the other Regions deliver as the service principal
+# ELB_LOG_DELIVERY_SERVICE. The collection's bucket policy (plugins/filter/s3.py) grants the same principals: a unit
+# test keeps the two tables equal.
+ELB_LOG_DELIVERY_ACCOUNTS = {
+    "us-east-1": "127311923021",
+    "us-east-2": "033677994240",
+    "us-west-1": "027434742980",
+    "us-west-2": "797873946194",
+    "af-south-1": "098369216593",
+    "ap-east-1": "754344448648",
+    "ap-southeast-3": "589379963580",
+    "ap-south-1": "718504428378",
+    "ap-northeast-3": "383597477331",
+    "ap-northeast-2": "600734575887",
+    "ap-southeast-1": "114774131450",
+    "ap-southeast-2": "783225319266",
+    "ap-northeast-1": "582318560864",
+    "ca-central-1": "985666609251",
+    "eu-central-1": "054676820928",
+    "eu-west-1": "156460612806",
+    "eu-west-2": "652711504416",
+    "eu-south-1": "635631232127",
+    "eu-west-3": "009996457667",
+    "eu-north-1": "897822967062",
+    "me-south-1": "076674570225",
+    "sa-east-1": "507241528517",
+    "us-gov-west-1": "048591011584",
+    "us-gov-east-1": "190560391635",
+}
+ELB_LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
+ACCESS_LOG_TEST_FILE = "ELBAccessLogTestFile"
+
+
+def _delivers(statement: dict[str, Any], region: str) -> bool:
+    """Whether a policy statement names the log-delivery principal AWS uses in ``region``."""
+    principal = statement.get("Principal") or {}
+    if not isinstance(principal, dict):
+        return principal == "*"
+    account = ELB_LOG_DELIVERY_ACCOUNTS.get(region)
+    if account is not None:
+        partition = "aws-us-gov" if region.startswith("us-gov-") else "aws"
+        return any(p in (account, f"arn:{partition}:iam::{account}:root") for p in _as_list(principal.get("AWS")))
+    return ELB_LOG_DELIVERY_SERVICE in _as_list(principal.get("Service"))
+
+
+def _allows_delivery(policy: dict[str, Any], region: str, object_arn: str) -> bool:
+    """IAM's verdict for the log-delivery principal's s3:PutObject of ``object_arn``: an applicable Deny wins, else
+    an Allow is needed (the request context of a delivery: over TLS)."""
+    allowed = False
+    for statement in _as_list(policy.get("Statement")):
+        if not _delivers(statement, region) or not _conditions_hold(statement.get("Condition"), REQUEST_CONTEXT):
+            continue
+        actions = _as_list(statement.get("Action"))
+        if not any(fnmatch.fnmatchcase("s3:PutObject", a) for a in actions):
+            continue
+        if not any(fnmatch.fnmatchcase(object_arn, r) for r in _as_list(statement.get("Resource"))):
+            continue
+        if statement.get("Effect") == "Deny":
+            return False
+        allowed = allowed or statement.get("Effect") == "Allow"
+    return allowed
+
+
+def access_log_bucket_validation() -> None:
+    """ModifyLoadBalancerAttributes that leaves ``access_logs.s3.enabled`` true checks the bucket as ELB does: a
+    bucket that does not exist is refused (InvalidConfigurationRequest "The specified bucket does not exist"), and
+    so is a bucket whose policy does not let the Region's log-delivery principal (the Region's ELB account, or
+    ``logdelivery.elasticloadbalancing.amazonaws.com`` in the Regions available since August 2022) put objects
+    under ``<prefix>/AWSLogs/<account id>/`` (InvalidConfigurationRequest "Access Denied for bucket: <bucket>.
+    Please check S3bucket permission"). Accepted, ELB writes its test object ``ELBAccessLogTestFile`` there, so
+    the bucket is no longer empty (ALB User Guide, enable access logs).
+
+    moto stored any bucket name, existing or not, with any policy or none: a load balancer whose access logs AWS
+    refuses converged on the emulator.
+    """
+
+    def check(response: ELBV2Response) -> None:
+        requested = _attribute_values(response)
+        if not any(key.startswith("access_logs.s3.") for key in requested):
+            return
+        balancer = response.elbv2_backend.load_balancers.get(response._get_param("LoadBalancerArn"))
+        if balancer is None:
+            return  # moto's own LoadBalancerNotFound answers it
+        attributes = {**balancer.attrs, **requested}
+        if str(attributes.get("access_logs.s3.enabled", "false")).lower() != "true":
+            return
+        name = attributes.get("access_logs.s3.bucket") or ""
+        account = response.current_account
+        s3 = s3_backends[account][get_partition(response.region)]
+        bucket = s3.buckets.get(name)
+        if bucket is None:
+            raise ELBClientError("InvalidConfigurationRequest", "The specified bucket does not exist")
+        prefix = attributes.get("access_logs.s3.prefix") or ""
+        key = "/".join(part for part in (prefix, "AWSLogs", account, ACCESS_LOG_TEST_FILE) if part)
+        policy = bucket.policy.decode() if isinstance(bucket.policy, bytes) else bucket.policy
+        if not policy or not _allows_delivery(json.loads(policy), response.region, f"arn:aws:s3:::{name}/{key}"):
+            raise ELBClientError(
+                "InvalidConfigurationRequest", f"Access Denied for bucket: {name}. Please check S3bucket permission"
+            )
+        s3.put_object(name, key, b"Enable AccessLog for ELB: test file")
+
+    check_before(ELBV2Response, "modify_load_balancer_attributes", check)

@@ -27,7 +27,7 @@ def _lower(value):
     return str(value).lower()
 
 
-# ---- transaction-log bucket -------------------------------------------------------------------------------------
+# ---- transaction-log and access-log buckets ----------------------------------------------------------------------
 
 
 def _statements(policy_text):
@@ -56,19 +56,22 @@ def _public_access_row(where, block, public_grants):
     return _row("s3-no-public-access", where, not block_off and not public_grants, found, expected)
 
 
-def bucket_checks(buckets, name_prefix):
-    """The transaction-log bucket: no public access, default encryption at rest, a TLS-only bucket policy.
+def _one_bucket(buckets, name_prefix):
+    matching = [b for b in buckets or [] if str(b.get("name", "")).startswith(name_prefix)]
+    return matching, (matching[0] if len(matching) == 1 else None)
+
+
+def bucket_checks(buckets, name_prefix, encryptions=S3_ENCRYPTIONS, what="transaction-log bucket"):
+    """A bucket of the environment: no public access, default encryption at rest, a TLS-only bucket policy.
 
     buckets: amazon.aws.s3_bucket_info ``buckets`` with bucket_encryption, public_access_block and bucket_policy;
-    name_prefix: the bucket's name up to the account id. Exactly one bucket may match it.
+    name_prefix: the bucket's name up to the account id. Exactly one bucket may match it. encryptions: the default
+    encryptions accepted (the access-log bucket: AES256 alone, the only one ELB access-log delivery supports).
     """
-    matching = [b for b in buckets or [] if str(b.get("name", "")).startswith(name_prefix)]
-    if len(matching) != 1:
+    matching, bucket = _one_bucket(buckets, name_prefix)
+    if bucket is None:
         found = f"{len(matching)} bucket(s) {[b.get('name') for b in matching]}"
-        return [
-            _row("s3-no-public-access", f"bucket {name_prefix}*", False, found, "exactly one transaction-log bucket")
-        ]
-    bucket = matching[0]
+        return [_row("s3-no-public-access", f"bucket {name_prefix}*", False, found, f"exactly one {what}")]
     where = f"bucket {bucket['name']}"
     block = (bucket.get("public_access_block") or {}).get("PublicAccessBlockConfiguration") or {}
     policy_text = (bucket.get("bucket_policy") or {}).get("Policy") or ""
@@ -83,9 +86,9 @@ def bucket_checks(buckets, name_prefix):
         _row(
             "s3-encryption-at-rest",
             where,
-            any(a in S3_ENCRYPTIONS for a in sse),
+            bool(sse) and all(a in encryptions for a in sse),
             f"default encryption {sse if sse else 'none'}",
-            "default encryption AES256 or aws:kms",
+            f"default encryption {' or '.join(encryptions)}",
         ),
         _row(
             "s3-tls-only-policy",
@@ -94,6 +97,62 @@ def bucket_checks(buckets, name_prefix):
             f"Deny statements on aws:SecureTransport=false: {tls_denies} (policy {policy_state})",
             "a Deny statement with condition Bool aws:SecureTransport = false",
         ),
+    ]
+
+
+def _as_list(value):
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def access_log_checks(load_balancers, alb_name, buckets, bucket_name_prefix, prefix):
+    """The load balancer's access logs: on, into the environment's access-log bucket under ``prefix``; and the
+    bucket's policy lets nobody but its owner write outside ``<prefix>/AWSLogs/<account id>/``.
+
+    load_balancers: amazon.aws.elb_application_lb_info ``load_balancers`` with include_attributes; buckets: the
+    s3_bucket_info ``buckets`` (with bucket_policy) read by ``bucket_name_prefix`` (the access-log bucket's name up
+    to the account id, which completes it).
+    """
+    matching, bucket = _one_bucket(buckets, bucket_name_prefix)
+    bucket_name = bucket["name"] if bucket else None
+    albs = [lb for lb in load_balancers or [] if lb.get("load_balancer_name") == alb_name]
+    alb = albs[0] if len(albs) == 1 else None
+    where = f"load balancer {alb_name}"
+    expected = (
+        f"access_logs.s3.enabled=true, bucket {bucket_name or bucket_name_prefix + '<account id>'}, prefix {prefix}"
+    )
+    if alb is None:
+        rows = [_row("alb-access-logs", where, False, f"{len(albs)} load balancer(s) named so", expected)]
+    else:
+        enabled = _lower(alb.get("access_logs_s3_enabled", "false")) == "true"
+        found_bucket = alb.get("access_logs_s3_bucket") or ""
+        found_prefix = alb.get("access_logs_s3_prefix") or ""
+        ok = enabled and bucket_name is not None and found_bucket == bucket_name and found_prefix == prefix
+        found = "access_logs.s3.enabled={}, bucket {}, prefix {}".format(
+            _lower(enabled), found_bucket or "none", found_prefix or "none"
+        )
+        rows = [_row("alb-access-logs", where, ok, found, expected)]
+    if bucket is None:
+        found = f"{len(matching)} bucket(s) {[b.get('name') for b in matching]}"
+        return rows + [
+            _row(
+                "s3-access-log-delivery", f"bucket {bucket_name_prefix}*", False, found, "exactly one access-log bucket"
+            )
+        ]
+    account = bucket_name[len(bucket_name_prefix) :]
+    path = f"arn:aws:s3:::{bucket_name}/{prefix}/AWSLogs/{account}/"
+    allows = [
+        s for s in _statements((bucket.get("bucket_policy") or {}).get("Policy") or "") if s.get("Effect") == "Allow"
+    ]
+    outside = [r for s in allows for r in _as_list(s.get("Resource")) if not r.startswith(path)]
+    delivery = [s.get("Sid", "(no Sid)") for s in allows if "s3:PutObject" in _as_list(s.get("Action"))]
+    return rows + [
+        _row(
+            "s3-access-log-delivery",
+            f"bucket {bucket_name}",
+            delivery and not outside,
+            f"Allow statements writing: {delivery}; resources granted outside {path}*: {outside}",
+            f"an Allow of s3:PutObject for ELB log delivery on {path}* and no grant elsewhere",
+        )
     ]
 
 
@@ -291,6 +350,7 @@ class FilterModule:
     def filters(self):
         return {
             "bucket_checks": bucket_checks,
+            "access_log_checks": access_log_checks,
             "database_checks": database_checks,
             "load_balancer_checks": load_balancer_checks,
             "internet_ingress_checks": internet_ingress_checks,

@@ -10,9 +10,73 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.payments.infra.plugins.module_utils.plan import field_plan
 
+# Elastic Load Balancing's log-delivery account of each Region available before August 2022 (ALB User Guide,
+# "Enable access logs for your Application Load Balancer", step 2): the bucket policy grants s3:PutObject to
+# arn:<partition>:iam::<account>:root there. Every other Region (those available as of August 2022) is served by
+# the service principal ELB_LOG_DELIVERY_SERVICE instead.
+ELB_LOG_DELIVERY_ACCOUNTS = {
+    "us-east-1": "127311923021",
+    "us-east-2": "033677994240",
+    "us-west-1": "027434742980",
+    "us-west-2": "797873946194",
+    "af-south-1": "098369216593",
+    "ap-east-1": "754344448648",
+    "ap-southeast-3": "589379963580",
+    "ap-south-1": "718504428378",
+    "ap-northeast-3": "383597477331",
+    "ap-northeast-2": "600734575887",
+    "ap-southeast-1": "114774131450",
+    "ap-southeast-2": "783225319266",
+    "ap-northeast-1": "582318560864",
+    "ca-central-1": "985666609251",
+    "eu-central-1": "054676820928",
+    "eu-west-1": "156460612806",
+    "eu-west-2": "652711504416",
+    "eu-south-1": "635631232127",
+    "eu-west-3": "009996457667",
+    "eu-north-1": "897822967062",
+    "me-south-1": "076674570225",
+    "sa-east-1": "507241528517",
+    "us-gov-west-1": "048591011584",
+    "us-gov-east-1": "190560391635",
+}
+ELB_LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
 
-def tls_only_policy(bucket):
-    """The bucket policy that denies every request not made over TLS, as a dict."""
+
+def elb_log_delivery_principal(region):
+    """The principal AWS documents for ELB access-log delivery in ``region``: the Region's ELB account, or the
+    log-delivery service principal in the Regions available as of August 2022."""
+    if not isinstance(region, str) or not region:
+        raise AnsibleFilterError(f"elb_log_delivery_principal: a region is needed, got {region!r}")
+    account = ELB_LOG_DELIVERY_ACCOUNTS.get(region)
+    if account is None:
+        return {"Service": ELB_LOG_DELIVERY_SERVICE}
+    partition = "aws-us-gov" if region.startswith("us-gov-") else "aws"
+    return {"AWS": f"arn:{partition}:iam::{account}:root"}
+
+
+def elb_access_log_statement(bucket, prefix, account_id, region):
+    """The bucket policy statement that lets Elastic Load Balancing write access logs under
+    ``<prefix>/AWSLogs/<account_id>/`` of ``bucket``, and nowhere else."""
+    for what, value in (("bucket", bucket), ("prefix", prefix), ("account_id", account_id)):
+        if not isinstance(value, str) or not value:
+            raise AnsibleFilterError(f"elb_access_log_statement: {what} is needed, got {value!r}")
+    if prefix.startswith("/") or prefix.endswith("/") or "AWSLogs" in prefix:
+        raise AnsibleFilterError(
+            f"elb_access_log_statement: prefix={prefix!r} is invalid: no leading or trailing '/', no 'AWSLogs'"
+        )
+    return {
+        "Sid": "AllowElbAccessLogDelivery",
+        "Effect": "Allow",
+        "Principal": elb_log_delivery_principal(region),
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{bucket}/{prefix}/AWSLogs/{account_id}/*",
+    }
+
+
+def tls_only_policy(bucket, statements=None):
+    """The bucket policy that denies every request not made over TLS, as a dict; ``statements`` (the grants a
+    bucket needs beyond its owner, e.g. elb_access_log_statement) follow the deny."""
     if not isinstance(bucket, str) or not bucket:
         raise AnsibleFilterError(f"tls_only_policy: a bucket name is needed, got {bucket!r}")
     return {
@@ -26,15 +90,16 @@ def tls_only_policy(bucket):
                 "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
                 "Condition": {"Bool": {"aws:SecureTransport": "false"}},
             }
-        ],
+        ]
+        + list(statements or []),
     }
 
 
-def hardened_bucket(name, tags, encryption="AES256", encryption_key_id=None, versioning=None):
+def hardened_bucket(name, tags, encryption="AES256", encryption_key_id=None, versioning=None, statements=None):
     """The arguments of amazon.aws.s3_bucket for a bucket of this project: private, owner-enforced, TLS only.
 
-    Only encryption, the KMS key, versioning and tags vary; nothing else can be turned off. versioning None
-    leaves it unmanaged.
+    Only encryption, the KMS key, versioning, tags and the policy's grants after the TLS-only deny
+    (``statements``) vary; nothing else can be turned off. versioning None leaves it unmanaged.
     """
     if encryption not in ("AES256", "aws:kms"):
         raise AnsibleFilterError(f"hardened_bucket: encryption={encryption!r} is invalid: AES256 or aws:kms")
@@ -50,7 +115,7 @@ def hardened_bucket(name, tags, encryption="AES256", encryption_key_id=None, ver
             "restrict_public_buckets": True,
         },
         "object_ownership": "BucketOwnerEnforced",
-        "policy": tls_only_policy(name),
+        "policy": tls_only_policy(name, statements),
         "tags": dict(tags or {}),
     }
 
@@ -110,4 +175,8 @@ def s3_bucket_plan(found, desired):
 
 class FilterModule:
     def filters(self):
-        return {"hardened_bucket": hardened_bucket, "s3_bucket_plan": s3_bucket_plan}
+        return {
+            "hardened_bucket": hardened_bucket,
+            "s3_bucket_plan": s3_bucket_plan,
+            "elb_access_log_statement": elb_access_log_statement,
+        }

@@ -178,6 +178,21 @@ DNS_NAME = {
 PERCENT = {"type": "float", "min": 1, "max": 100}
 SECONDS = {"type": "int", "min": 0, "max": 86400}
 TEXT = {"type": "str", "max_length": 256}
+# ELB access_logs.s3.prefix: S3 key characters, no leading or trailing '/', without the string AWSLogs (ELB adds
+# /AWSLogs/<account id>/ itself); the bucket policy grants exactly that path.
+ACCESS_LOG_PREFIX = {
+    "type": "str",
+    "pattern": r"^(?!.*AWSLogs)[A-Za-z0-9!_.*'()-]{1,200}(/[A-Za-z0-9!_.*'()-]{1,200})*$",
+    "max_length": 200,
+    "says": "letters, digits or ! _ . * ' ( ) -, parts joined by '/', no leading or trailing '/', without 'AWSLogs'",
+    "aws": "ELB access_logs.s3.prefix",
+    "note": "payments_environment",
+}
+S3_BUCKET = {
+    "type": "str",
+    "pattern": r"^$|^(?!xn--)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+    "says": "empty, or an S3 bucket name (3 to 63 lower-case letters, digits, '.' or '-')",
+}
 
 
 def _int(lo=None, hi=None, aws=None, **extra):
@@ -256,6 +271,7 @@ LIMITS = {
     # --- s3 --------------------------------------------------------------------------------------------------
     "s3_name_prefix": {**PREFIX, "aws": "S3 bucket names are lower case"},
     "s3_environment": ENVIRONMENT,
+    "s3_region": {"type": "str", "format": "region", "note": "payments_region"},
     "s3_tags": TAGS,
     "s3_encryption": {"type": "str", "choices": ("AES256", "aws:kms")},
     "s3_kms_key_id": KMS_KEY,
@@ -265,6 +281,8 @@ LIMITS = {
     "s3_lifecycle_expiration_days": DAYS,
     "s3_lifecycle_noncurrent_expiration_days": DAYS,
     "s3_lifecycle_abort_multipart_days": DAYS,
+    "s3_access_log_prefix": ACCESS_LOG_PREFIX,
+    "s3_access_log_expiration_days": DAYS,
     # --- rds -------------------------------------------------------------------------------------------------
     "rds_name_prefix": PREFIX,
     "rds_environment": ENVIRONMENT,
@@ -326,6 +344,9 @@ LIMITS = {
     "ecs_alb_service_security_group_ids": SG_IDS,
     "ecs_alb_deletion_protection": {**BOOL, "protect": True},
     "ecs_alb_idle_timeout_seconds": _int(1, 4000, "ALB idle_timeout.timeout_seconds: 1 to 4000"),
+    "ecs_alb_access_logs_enabled": {**BOOL, "protect": True},
+    "ecs_alb_access_logs_bucket": {**S3_BUCKET, "note": "s3"},
+    "ecs_alb_access_logs_prefix": ACCESS_LOG_PREFIX,
     "ecs_alb_ssl_policy": {"type": "str", "choices": TLS12_POLICIES, "aws": "the ALB security policies of TLS 1.2+"},
     "ecs_alb_certificate_arn": {"type": "str", "format": "acm_arn", "note": "payments_certificate_arn"},
     "ecs_alb_self_signed_certificate": BOOL,
@@ -444,6 +465,8 @@ LIMITS = {
     "posture_environment": ENVIRONMENT,
     "posture_vpc_name": {**TEXT, "min_length": 1, "note": "payments_names"},
     "posture_bucket_name_prefix": {**TEXT, "min_length": 1, "note": "payments_names"},
+    "posture_access_log_bucket_name_prefix": {**TEXT, "min_length": 1, "note": "payments_names"},
+    "posture_alb_access_logs_prefix": ACCESS_LOG_PREFIX,
     "posture_db_instance_identifier": DB_IDENTIFIER,
     "posture_alb_name": ELB_NAME,
     "posture_ecs_cluster_name": ECS_NAME,
@@ -799,6 +822,17 @@ def _s3_days(v):
         return (
             f"s3_lifecycle_expiration_days={expiration} is invalid: it must be greater than "
             f"s3_lifecycle_glacier_days={glacier}."
+        )
+
+
+@rule("s3_access_log_prefix", "ecs_alb_access_logs_prefix")
+def _access_log_prefix(v):
+    # The bucket policy lets ELB write under s3_access_log_prefix only: the load balancer must use that one.
+    if v["s3_access_log_prefix"] != v["ecs_alb_access_logs_prefix"]:
+        return (
+            f"ecs_alb_access_logs_prefix={v['ecs_alb_access_logs_prefix']!r} differs from "
+            f"s3_access_log_prefix={v['s3_access_log_prefix']!r}: the access-log bucket's policy lets the load "
+            "balancer write under s3_access_log_prefix only. Give both the same value."
         )
 
 

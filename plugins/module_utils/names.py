@@ -35,6 +35,8 @@ NAMES = {
     "db_subnet_group": "{prefix}-db-subnets-{environment}",
     "db_parameter_group": "{prefix}-db-params-{environment}",
     "bucket_prefix": "{prefix}-logs-{environment}-",
+    # The load balancer's access logs (SSE-S3 only): not under bucket_prefix, which names one bucket alone.
+    "access_log_bucket_prefix": "{prefix}-alb-logs-{environment}-",
     "alarm_topic": "{prefix}-alarms-{environment}",
     "alarm_prefix": "{prefix}-{environment}-",
     # Shared by every environment of the account: no environment in the name.

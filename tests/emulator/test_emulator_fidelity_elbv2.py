@@ -1,6 +1,7 @@
 """elbv2.* fidelity patches: ALB/target group attributes, listeners and actions as ELBv2 stores them."""
 
 import ipaddress
+import json
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -276,6 +277,111 @@ def test_forward_to_one_target_group_carries_forward_config(aws: Callable[..., A
 def test_patch_is_registered(emu: RunningEmulator) -> None:
     assert elbv2_fidelity.ecs_service_targets in PATCHES
     assert patch_name(elbv2_fidelity.ecs_service_targets) in emu.client.health()["fidelity"]
+
+
+# ---- elbv2.access_log_bucket_validation ------------------------------------------------------------------------------
+ACCOUNT = "123456789012"
+
+
+def log_bucket(
+    aws: Callable[..., Any], principal: dict[str, Any] | None, resource: str = "logs/AWSLogs/{account}/*"
+) -> str:
+    """A bucket whose policy denies plain HTTP and (principal given) lets it put objects under ``resource``."""
+    name = unique("alb-logs")
+    statements: list[dict[str, Any]] = [
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    ]
+    if principal is not None:
+        statements.append(
+            {
+                "Effect": "Allow",
+                "Principal": principal,
+                "Action": "s3:PutObject",
+                "Resource": f"arn:aws:s3:::{name}/" + resource.format(account=ACCOUNT),
+            }
+        )
+    s3 = aws("s3")
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": statements}))
+    return name
+
+
+def enable_logs(elbv2: Any, arn: str, bucket: str, prefix: str = "logs") -> dict[str, str]:
+    changes = {"access_logs.s3.enabled": "true", "access_logs.s3.bucket": bucket, "access_logs.s3.prefix": prefix}
+    elbv2.modify_load_balancer_attributes(
+        LoadBalancerArn=arn, Attributes=[{"Key": k, "Value": v} for k, v in changes.items()]
+    )
+    return changes
+
+
+def test_access_logs_to_a_bucket_elb_may_write_read_back_with_the_test_file(
+    aws: Callable[..., Any], network: dict[str, Any]
+) -> None:
+    elbv2, s3 = aws("elbv2"), aws("s3")
+    arn = create_alb(aws, network)
+    bucket = log_bucket(aws, {"AWS": "arn:aws:iam::127311923021:root"})  # us-east-1's ELB account
+
+    changes = enable_logs(elbv2, arn, bucket)
+
+    assert {k: attributes(elbv2, arn)[k] for k in changes} == changes
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    assert keys == [f"logs/AWSLogs/{ACCOUNT}/ELBAccessLogTestFile"]
+    # Switched off, nothing is checked and the bucket and prefix stay as they were.
+    elbv2.modify_load_balancer_attributes(
+        LoadBalancerArn=arn, Attributes=[{"Key": "access_logs.s3.enabled", "Value": "false"}]
+    )
+    assert attributes(elbv2, arn)["access_logs.s3.bucket"] == bucket
+
+
+@pytest.mark.parametrize(
+    ("principal", "resource"),
+    [
+        (None, "logs/AWSLogs/{account}/*"),  # no grant at all
+        ({"AWS": "arn:aws:iam::156460612806:root"}, "logs/AWSLogs/{account}/*"),  # eu-west-1's account
+        ({"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}, "logs/AWSLogs/{account}/*"),  # newer Regions'
+        ({"AWS": "arn:aws:iam::127311923021:root"}, "other/AWSLogs/{account}/*"),  # another prefix
+    ],
+)
+def test_access_logs_to_a_bucket_elb_may_not_write_are_refused(
+    aws: Callable[..., Any], network: dict[str, Any], principal: dict[str, Any] | None, resource: str
+) -> None:
+    elbv2 = aws("elbv2")
+    arn = create_alb(aws, network)
+    bucket = log_bucket(aws, principal, resource)
+
+    with pytest.raises(ClientError) as refused:
+        enable_logs(elbv2, arn, bucket)
+
+    assert refused.value.response["Error"]["Code"] == "InvalidConfigurationRequest"
+    assert refused.value.response["Error"]["Message"] == (
+        f"Access Denied for bucket: {bucket}. Please check S3bucket permission"
+    )
+    assert attributes(elbv2, arn)["access_logs.s3.enabled"] == "false"
+    assert "Contents" not in aws("s3").list_objects_v2(Bucket=bucket)
+
+
+def test_access_logs_to_a_missing_bucket_are_refused(aws: Callable[..., Any], network: dict[str, Any]) -> None:
+    elbv2 = aws("elbv2")
+    arn = create_alb(aws, network)
+
+    with pytest.raises(ClientError, match="The specified bucket does not exist"):
+        enable_logs(elbv2, arn, unique("no-such-bucket"))
+    assert attributes(elbv2, arn)["access_logs.s3.bucket"] == ""
+
+
+def test_access_log_principals_are_the_ones_the_collection_grants() -> None:
+    """Two copies of one AWS table (the emulator stands for AWS on its own): they must agree."""
+    from ansible_collections.payments.infra.plugins.filter import s3 as collection
+
+    assert elbv2_fidelity.ELB_LOG_DELIVERY_ACCOUNTS == collection.ELB_LOG_DELIVERY_ACCOUNTS
+    assert elbv2_fidelity.ELB_LOG_DELIVERY_SERVICE == collection.ELB_LOG_DELIVERY_SERVICE
+    assert elbv2_fidelity.access_log_bucket_validation in PATCHES
 
 
 @pytest.fixture

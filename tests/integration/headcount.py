@@ -51,7 +51,9 @@ def expected_counts(env_name, shared_with=0):
         "sns_topics": 1,
         "alarms": 9,  # the observability role's (target tracking's own alarms are counted apart)
         "iam_roles": 3,  # flow logs, task execution, task
-        "buckets": 1,  # the transaction-log bucket (the lock bucket and ECR repository are shared)
+        # the transaction-log bucket and the load balancer's access-log bucket (the lock bucket and ECR repository
+        # are shared)
+        "buckets": 2,
         "run_locks": 0,  # released at the end of the run
     }
 
@@ -180,7 +182,9 @@ def census(aws, env_name):
     counts["iam_roles"] = len([r for r in aws("iam").list_roles()["Roles"] if r["RoleName"].endswith(f"-{env_name}")])
     s3 = aws("s3")
     bucket_names = [b["Name"] for b in s3.list_buckets()["Buckets"]]
-    counts["buckets"] = len([b for b in bucket_names if b.startswith(f"payment-logs-{env_name}-")])
+    counts["buckets"] = len(
+        [b for b in bucket_names if b.startswith((f"payment-logs-{env_name}-", f"payment-alb-logs-{env_name}-"))]
+    )
     counts["run_locks"] = sum(
         len(s3.list_objects_v2(Bucket=b, Prefix=f"locks/{env_name}.lock").get("Contents", []))
         for b in bucket_names

@@ -222,6 +222,9 @@ RULE_CASES = {
         ({"s3_lifecycle_glacier_days": 30}, "s3_lifecycle_glacier_days=30 is invalid: it must be greater than"),
         ({"s3_lifecycle_expiration_days": 60}, "s3_lifecycle_expiration_days=60 is invalid: it must be greater than"),
     ],
+    "_access_log_prefix": [
+        ({"ecs_alb_access_logs_prefix": "edge"}, "ecs_alb_access_logs_prefix='edge' differs from s3_access_log_prefix")
+    ],
     "_rds_autoscaling": [({"rds_max_allocated_storage": 15}, "rds_max_allocated_storage=15 is invalid: 0 (no storage")],
     "_rds_performance": [
         ({"rds_iops": 3000}, "are invalid for gp3 under 400 GiB"),

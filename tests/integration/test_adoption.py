@@ -26,6 +26,15 @@ def test_untagged_resources_under_our_names_are_adopted(clean_emulator, ansible,
     topic = sns.create_topic(Name="payment-alarms-dev")["TopicArn"]
     bucket = f"payment-logs-dev-{ACCOUNT}"
     s3.create_bucket(Bucket=bucket)
+    # The access-log bucket by hand: SSE-KMS (which ELB access-log delivery does not support) and no policy.
+    access_logs = f"payment-alb-logs-dev-{ACCOUNT}"
+    s3.create_bucket(Bucket=access_logs)
+    s3.put_bucket_encryption(
+        Bucket=access_logs,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]
+        },
+    )
     cloudwatch.put_metric_alarm(  # by hand, another threshold, no tags and no action
         AlarmName="payment-dev-ecs-cpu-high",
         Namespace="AWS/ECS",
@@ -47,6 +56,7 @@ def test_untagged_resources_under_our_names_are_adopted(clean_emulator, ansible,
             "ecr_repository payment-api (payment-api)",
             f"sns_topic payment-alarms-dev ({topic})",
             f"s3_bucket {bucket} ({bucket})",
+            f"s3_bucket {access_logs} ({access_logs})",
             "alarm payment-dev-ecs-cpu-high (payment-dev-ecs-cpu-high)",
         ]
     )
@@ -59,6 +69,10 @@ def test_untagged_resources_under_our_names_are_adopted(clean_emulator, ansible,
     assert group["retentionInDays"] == 14
     assert tags_of(s3.get_bucket_tagging(Bucket=bucket)["TagSet"]).items() >= OUR_TAGS.items()
     assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]["BlockPublicAcls"] is True
+    assert tags_of(s3.get_bucket_tagging(Bucket=access_logs)["TagSet"]).items() >= OUR_TAGS.items()
+    sse = s3.get_bucket_encryption(Bucket=access_logs)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert sse["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+    assert f"{access_logs}/dev/AWSLogs/{ACCOUNT}/*" in s3.get_bucket_policy(Bucket=access_logs)["Policy"]
     assert tags_of(sns.list_tags_for_resource(ResourceArn=topic)["Tags"]).items() >= OUR_TAGS.items()
     [alarm] = cloudwatch.describe_alarms(AlarmNames=["payment-dev-ecs-cpu-high"])["MetricAlarms"]
     assert alarm["Threshold"] == 90.0 and alarm["AlarmActions"] == [topic]

@@ -18,6 +18,8 @@ pytestmark = pytest.mark.integration
 
 DESTROY = "playbooks/destroy.yml"
 BUCKET = f"payment-logs-prod-{ACCOUNT}"
+# Not empty either: ELB wrote its test file there when the load balancer's access logs were switched on.
+ACCESS_LOG_BUCKET = f"payment-alb-logs-prod-{ACCOUNT}"
 LOCK_BUCKET, LOCK_KEY = f"payment-infra-state-{ACCOUNT}-us-east-1", "locks/prod.lock"
 CONFIRMED = {"confirm": "prod"}
 
@@ -84,6 +86,8 @@ def test_plan_of_the_teardown_writes_nothing(prod, ansible, aws):
     s3 = aws("s3")
     assert "aws:SecureTransport" in s3.get_bucket_policy(Bucket=BUCKET)["Policy"]
     s3.put_object(Bucket=BUCKET, Key="transactions/2026/11/28/0001.json", Body=b'{"amount": 1}')
+    (test_file,) = s3.list_objects_v2(Bucket=ACCESS_LOG_BUCKET)["Contents"]
+    assert test_file["Key"] == f"prod/AWSLogs/{ACCOUNT}/ELBAccessLogTestFile"
     # --check plans the teardown (deletion protection of the load balancer and database included).
     plan, calls = mutating_calls_of(prod, lambda: ansible(DESTROY, "prod", extra_vars=CONFIRMED, check=True))
     assert plan.rc == 0, plan.messages()
@@ -98,6 +102,8 @@ def test_confirmed_teardown_keeps_a_bucket_that_is_not_empty_and_takes_a_final_s
     assert repositories(aws) == ["payment-api"]  # shared: kept
     assert BUCKET in buckets(aws)  # not empty: kept, and reported
     assert f"bucket {BUCKET} (not" in " ".join(str(destroyed.output).split())
+    assert ACCESS_LOG_BUCKET in buckets(aws)  # the access logs (ELB's test file): kept, and reported
+    assert f"bucket {ACCESS_LOG_BUCKET} (not" in " ".join(str(destroyed.output).split())
     assert final_snapshots(aws, "prod") == ["payment-db-prod-final"]
 
 
@@ -105,5 +111,6 @@ def test_purge_bucket_deletes_every_version_then_the_bucket_without_a_second_sna
     purged = ansible(DESTROY, "prod", extra_vars={**CONFIRMED, "purge_bucket": True})
     assert purged.rc == 0, purged.messages()
     assert BUCKET not in buckets(aws)
+    assert ACCESS_LOG_BUCKET not in buckets(aws)
     assert repositories(aws) == ["payment-api"]
     assert final_snapshots(aws, "prod") == ["payment-db-prod-final"]

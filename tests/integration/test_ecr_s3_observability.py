@@ -125,6 +125,39 @@ def test_transaction_log_bucket(provisioned, aws, env_name):
     assert rules["noncurrent-versions"]["NoncurrentVersionExpiration"]["NoncurrentDays"] == noncurrent
 
 
+@pytest.mark.parametrize("env_name", ["dev", "staging"])
+def test_access_log_bucket(provisioned, aws, env_name):
+    """The load balancer's access-log bucket: the transaction-log bucket's hardening, SSE-S3, a grant to ELB's
+    us-east-1 account under <environment>/AWSLogs/<account>/ only, logs expiring; ELB's test file is there."""
+    s3 = aws("s3")
+    bucket = f"payment-alb-logs-{env_name}-{ACCOUNT}"
+    sse = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert sse["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    assert all(s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"].values())
+    assert len(s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]) == 4
+    ownership = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+    assert ownership == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    deny, allow = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert deny["Resource"] == [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]
+    assert allow == {
+        "Sid": "AllowElbAccessLogDelivery",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::127311923021:root"},
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{bucket}/{env_name}/AWSLogs/{ACCOUNT}/*",
+    }
+    tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}
+    assert tags["Environment"] == env_name and tags["ManagedBy"] == "payments.infra"
+    rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
+    assert sorted(rules) == ["abort-incomplete-uploads", "access-logs-expiry", "noncurrent-versions"]
+    assert rules["access-logs-expiry"]["Expiration"] == {"Days": 90}
+    assert all("Filter" in r for r in rules.values()), "every rule carries an explicit filter"
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert keys == [f"{env_name}/AWSLogs/{ACCOUNT}/ELBAccessLogTestFile"]
+
+
 @pytest.mark.parametrize(("env_name", "retention", "cpu"), [("dev", 14, 90.0), ("staging", 30, 85.0)])
 def test_log_groups_topic_and_alarms(provisioned, aws, env_name, retention, cpu):
     groups = aws("logs").describe_log_groups(logGroupNamePrefix=f"/payment/{env_name}/app")["logGroups"]
@@ -259,6 +292,11 @@ def test_kms_variants(clean_emulator, ansible, aws):
         "Rules"
     ][0]
     assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}
+    # The access-log bucket stays SSE-S3 whatever s3_encryption says: ELB access-log delivery supports no other.
+    rule = aws("s3").get_bucket_encryption(Bucket=f"payment-alb-logs-prod-{ACCOUNT}")[
+        "ServerSideEncryptionConfiguration"
+    ]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
     run = ansible(
         "playbooks/tier.yml",
         "prod",

@@ -116,6 +116,13 @@ def test_load_balancer_and_target_group(provisioned, aws, env_name, protection):
     }
     assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
     assert attributes["deletion_protection.enabled"] == protection
+    # Access logs into the environment's access-log bucket, under the environment's prefix (the bucket's policy
+    # lets ELB write there only; the emulator refuses the attribute otherwise, as AWS does).
+    assert {k: v for k, v in attributes.items() if k.startswith("access_logs.")} == {
+        "access_logs.s3.enabled": "true",
+        "access_logs.s3.bucket": f"payment-alb-logs-{env_name}-{ACCOUNT}",
+        "access_logs.s3.prefix": env_name,
+    }
     target_group = elb.describe_target_groups(Names=[f"payment-tg-{env_name}"])["TargetGroups"][0]
     assert (target_group["TargetType"], target_group["Protocol"], target_group["Port"]) == ("ip", "HTTP", 8080)
     assert target_group["HealthCheckPath"] == "/health"

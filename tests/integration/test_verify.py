@@ -11,6 +11,8 @@ RULES = {
     "s3-no-public-access",
     "s3-encryption-at-rest",
     "s3-tls-only-policy",
+    "alb-access-logs",
+    "s3-access-log-delivery",
     "rds-encryption-at-rest",
     "rds-private",
     "rds-managed-secret",
@@ -63,6 +65,8 @@ def test_provisioned_environments_pass_read_only(provisioned, emulator, ansible)
         assert len(table["security-group-chain"]) == 5
         # The service's running tasks, healthy targets of its one target group.
         assert len(table["service-targets"]) == 1
+        # The transaction-log bucket and the access-log bucket, each hardened.
+        assert len(table["s3-encryption-at-rest"]) == len(table["s3-tls-only-policy"]) == 2
 
 
 def test_broken_connectivity_is_named(provisioned, emulator, ansible, aws):
@@ -142,10 +146,24 @@ def test_planted_violations_are_each_named(provisioned, emulator, ansible, aws):
     ][0]["GroupId"]
     block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
     policy = s3.get_bucket_policy(Bucket=bucket)["Policy"]
+    # The load balancer's access logs switched off, and its bucket encrypted with KMS (ELB cannot deliver there).
+    elbv2, access_logs = aws("elbv2"), f"payment-alb-logs-dev-{ACCOUNT}"
+    alb = elbv2.describe_load_balancers(Names=["payment-alb-dev"])["LoadBalancers"][0]["LoadBalancerArn"]
+    sse = s3.get_bucket_encryption(Bucket=access_logs)["ServerSideEncryptionConfiguration"]
+    logs_on = [{"Key": "access_logs.s3.enabled", "Value": "true"}]
     try:
         ec2.authorize_security_group_ingress(GroupId=app_sg, IpPermissions=SSH_FROM_ANYWHERE)
         s3.delete_public_access_block(Bucket=bucket)
         s3.delete_bucket_policy(Bucket=bucket)
+        elbv2.modify_load_balancer_attributes(
+            LoadBalancerArn=alb, Attributes=[{"Key": "access_logs.s3.enabled", "Value": "false"}]
+        )
+        s3.put_bucket_encryption(
+            Bucket=access_logs,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]
+            },
+        )
         seq = emulator.client.last_seq()
         run = ansible(VERIFY, "dev")
         assert emulator.client.mutating_calls(since=seq) == []
@@ -153,9 +171,19 @@ def test_planted_violations_are_each_named(provisioned, emulator, ansible, aws):
         ec2.revoke_security_group_ingress(GroupId=app_sg, IpPermissions=SSH_FROM_ANYWHERE)
         s3.put_bucket_policy(Bucket=bucket, Policy=policy)
         s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=block)
+        s3.put_bucket_encryption(Bucket=access_logs, ServerSideEncryptionConfiguration=sse)
+        elbv2.modify_load_balancer_attributes(LoadBalancerArn=alb, Attributes=logs_on)
     assert run.rc != 0
     messages = run.messages()
-    assert "3 posture violation(s) in environment dev" in messages
+    assert "5 posture violation(s) in environment dev" in messages
+    assert (
+        "[alb-access-logs] load balancer payment-alb-dev: found access_logs.s3.enabled=false, "
+        f"bucket {access_logs}, prefix dev; expected access_logs.s3.enabled=true, bucket {access_logs}, prefix dev"
+    ) in " ".join(messages.split())
+    assert (
+        f"[s3-encryption-at-rest] bucket {access_logs}: found default encryption ['aws:kms']; "
+        "expected default encryption AES256" in " ".join(messages.split())
+    )
     assert (
         f"[internet-ingress-alb-only] security group payment-app-sg-dev ({app_sg}): "
         "found internet ingress ['tcp 22-22 from 0.0.0.0/0']"

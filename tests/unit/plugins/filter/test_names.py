@@ -40,6 +40,7 @@ def test_the_names_of_dev_are_the_ones_live_environments_carry():
         "db_subnet_group": "payment-db-subnets-dev",
         "db_parameter_group": "payment-db-params-dev",
         "bucket_prefix": "payment-logs-dev-",
+        "access_log_bucket_prefix": "payment-alb-logs-dev-",
         "alarm_topic": "payment-alarms-dev",
         "alarm_prefix": "payment-dev-",
         "ecr_repository": "payment-api",

@@ -3,6 +3,7 @@ import json
 
 import pytest
 
+from ansible_collections.payments.infra.plugins.filter.posture import access_log_checks
 from ansible_collections.payments.infra.plugins.filter.posture import bucket_checks
 from ansible_collections.payments.infra.plugins.filter.posture import database_checks
 from ansible_collections.payments.infra.plugins.filter.posture import ecr_checks
@@ -42,6 +43,14 @@ BUCKET = {
     },
     "bucket_policy": policy(DENY_HTTP),
 }
+LOG_DELIVERY = {
+    "Sid": "AllowElbAccessLogDelivery",
+    "Effect": "Allow",
+    "Principal": {"AWS": "arn:aws:iam::127311923021:root"},
+    "Action": "s3:PutObject",
+    "Resource": "arn:aws:s3:::payment-alb-logs-dev-123456789012/dev/AWSLogs/123456789012/*",
+}
+LOG_BUCKET = dict(BUCKET, name="payment-alb-logs-dev-123456789012", bucket_policy=policy(DENY_HTTP, LOG_DELIVERY))
 DB = {
     "db_instance_identifier": "payment-db-dev",
     "storage_encrypted": True,
@@ -57,6 +66,12 @@ ALB = {
     "tags": {"Environment": "dev"},
     "deletion_protection_enabled": "true",
 }
+LOGGING_ALB = dict(
+    ALB,
+    access_logs_s3_enabled="true",
+    access_logs_s3_bucket="payment-alb-logs-dev-123456789012",
+    access_logs_s3_prefix="dev",
+)
 
 
 def ingress(protocol, low=None, high=None, cidrs=(), ipv6=()):
@@ -111,6 +126,14 @@ def buckets(bucket):
     return bucket_checks([bucket], "payment-logs-dev-")
 
 
+def access_logs(alb=LOGGING_ALB, bucket=LOG_BUCKET):
+    return access_log_checks([alb], "payment-alb-dev", [bucket], "payment-alb-logs-dev-", "dev")
+
+
+def log_buckets(bucket):
+    return bucket_checks([bucket], "payment-alb-logs-dev-", encryptions=["AES256"], what="access-log bucket")
+
+
 def databases(db, deletion_protection=True):
     return database_checks([db], "payment-db-dev", deletion_protection)
 
@@ -123,6 +146,8 @@ FAMILIES = {
     "s3-no-public-access": (buckets, BUCKET),
     "s3-encryption-at-rest": (buckets, BUCKET),
     "s3-tls-only-policy": (buckets, BUCKET),
+    "alb-access-logs": (access_logs, LOGGING_ALB),
+    "s3-access-log-delivery": (lambda b: access_logs(bucket=b), LOG_BUCKET),
     "rds-encryption-at-rest": (databases, DB),
     "rds-private": (databases, DB),
     "rds-managed-secret": (databases, DB),
@@ -184,6 +209,28 @@ VIOLATIONS = [
     ("s3-encryption-at-rest", changed(BUCKET, bucket_encryption=sse("ROT13")), "default encryption ['ROT13']"),
     ("s3-tls-only-policy", changed(BUCKET, bucket_policy=None), "false: [] (policy absent)"),
     ("s3-tls-only-policy", changed(BUCKET, bucket_policy=policy(PUBLIC_READ)), "false: [] (policy present)"),
+    ("alb-access-logs", changed(LOGGING_ALB, access_logs_s3_enabled="false"), "access_logs.s3.enabled=false"),
+    ("alb-access-logs", changed(LOGGING_ALB, access_logs_s3_enabled=None), "access_logs.s3.enabled=false"),
+    ("alb-access-logs", changed(LOGGING_ALB, access_logs_s3_bucket="elsewhere"), "bucket elsewhere"),
+    ("alb-access-logs", changed(LOGGING_ALB, access_logs_s3_prefix="staging"), "prefix staging"),
+    ("alb-access-logs", changed(LOGGING_ALB, load_balancer_name="another-alb"), "0 load balancer(s) named so"),
+    ("s3-access-log-delivery", changed(LOG_BUCKET, bucket_policy=policy(DENY_HTTP)), "Allow statements writing: []"),
+    (
+        "s3-access-log-delivery",
+        changed(
+            LOG_BUCKET,
+            bucket_policy=policy(
+                DENY_HTTP, dict(LOG_DELIVERY, Resource="arn:aws:s3:::payment-alb-logs-dev-123456789012/*")
+            ),
+        ),
+        "outside arn:aws:s3:::payment-alb-logs-dev-123456789012/dev/AWSLogs/123456789012/*: "
+        "['arn:aws:s3:::payment-alb-logs-dev-123456789012/*']",
+    ),
+    (
+        "s3-access-log-delivery",
+        changed(LOG_BUCKET, name="payment-alb-logs-dev-999999999999"),
+        "outside arn:aws:s3:::payment-alb-logs-dev-999999999999/dev/AWSLogs/999999999999/*",
+    ),
     ("rds-encryption-at-rest", changed(DB, storage_encrypted=False), "StorageEncrypted=false"),
     ("rds-encryption-at-rest", changed(DB, storage_encrypted=None), "StorageEncrypted=absent"),
     ("rds-private", changed(DB, publicly_accessible=True), "PubliclyAccessible=true"),
@@ -312,3 +359,33 @@ def test_a_missing_vpc_or_kms_encrypted_repository():
         "ecr-encryption-at-rest": (True, "encryptionConfiguration KMS"),
         "ecr-scan-on-push": (True, "scanOnPush=true"),
     }
+
+
+def test_the_access_log_bucket_must_be_sse_s3_alone():
+    # ELB access-log delivery supports SSE-S3 only: a KMS-encrypted access-log bucket fails where the
+    # transaction-log bucket passes.
+    kms = changed(LOG_BUCKET, bucket_encryption=sse("aws:kms"))
+    assert outcome(log_buckets(kms))["s3-encryption-at-rest"] == (False, "default encryption ['aws:kms']")
+    assert outcome(buckets(changed(BUCKET, bucket_encryption=sse("aws:kms"))))["s3-encryption-at-rest"][0] is True
+    assert {r["rule"]: r["ok"] for r in log_buckets(LOG_BUCKET)} == {
+        "s3-no-public-access": True,
+        "s3-encryption-at-rest": True,
+        "s3-tls-only-policy": True,
+    }
+    (row,) = bucket_checks([], "payment-alb-logs-dev-", encryptions=["AES256"], what="access-log bucket")
+    assert row["expected"] == "exactly one access-log bucket" and row["ok"] is False
+
+
+def test_the_transaction_log_bucket_is_not_taken_for_the_access_log_bucket_nor_the_reverse():
+    both = [BUCKET, LOG_BUCKET]
+    assert [r["resource"] for r in buckets(BUCKET)] == [r["resource"] for r in bucket_checks(both, "payment-logs-dev-")]
+    rows = access_log_checks([LOGGING_ALB], "payment-alb-dev", both, "payment-alb-logs-dev-", "dev")
+    assert [(r["rule"], r["ok"]) for r in rows] == [("alb-access-logs", True), ("s3-access-log-delivery", True)]
+
+
+def test_without_the_access_log_bucket_the_logs_point_nowhere():
+    rows = access_log_checks([LOGGING_ALB], "payment-alb-dev", [], "payment-alb-logs-dev-", "dev")
+    assert [(r["rule"], r["resource"], r["ok"]) for r in rows] == [
+        ("alb-access-logs", "load balancer payment-alb-dev", False),
+        ("s3-access-log-delivery", "bucket payment-alb-logs-dev-*", False),
+    ]

@@ -3,6 +3,7 @@ import json
 import pytest
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.payments.infra.plugins.filter.s3 import elb_access_log_statement
 from ansible_collections.payments.infra.plugins.filter.s3 import hardened_bucket
 from ansible_collections.payments.infra.plugins.filter.s3 import s3_bucket_plan
 from ansible_collections.payments.infra.plugins.filter.s3 import tls_only_policy
@@ -138,3 +139,67 @@ def test_unmanaged_keys_are_not_compared():
 def test_desired_needs_a_name():
     with pytest.raises(AnsibleFilterError):
         s3_bucket_plan([], {"encryption": "AES256"})
+
+
+# ---- the access-log bucket's grant to Elastic Load Balancing ---------------------------------------------------------
+LOG_BUCKET = "payment-alb-logs-dev-123456789012"
+
+
+@pytest.mark.parametrize(
+    ("region", "principal"),
+    [
+        # Regions available before August 2022: the Region's ELB account (ALB User Guide, enable access logs).
+        ("us-east-1", {"AWS": "arn:aws:iam::127311923021:root"}),
+        ("eu-west-1", {"AWS": "arn:aws:iam::156460612806:root"}),
+        ("us-gov-west-1", {"AWS": "arn:aws-us-gov:iam::048591011584:root"}),
+        # Regions available since: the log-delivery service principal.
+        ("eu-central-2", {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}),
+        ("ap-southeast-4", {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}),
+    ],
+)
+def test_elb_log_delivery_gets_the_documented_principal_of_the_region(region, principal):
+    statement = elb_access_log_statement(LOG_BUCKET, "dev", "123456789012", region)
+    assert statement["Principal"] == principal
+
+
+def test_elb_may_write_under_the_prefix_and_the_account_only():
+    statement = elb_access_log_statement(LOG_BUCKET, "dev", "123456789012", "us-east-1")
+    assert statement == {
+        "Sid": "AllowElbAccessLogDelivery",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::127311923021:root"},
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{LOG_BUCKET}/dev/AWSLogs/123456789012/*",
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((LOG_BUCKET, "", "123456789012", "us-east-1"), "prefix is needed"),
+        ((LOG_BUCKET, "/dev", "123456789012", "us-east-1"), "no leading or trailing"),
+        ((LOG_BUCKET, "dev/AWSLogs", "123456789012", "us-east-1"), "no 'AWSLogs'"),
+        ((LOG_BUCKET, "dev", "", "us-east-1"), "account_id is needed"),
+        ((LOG_BUCKET, "dev", "123456789012", ""), "a region is needed"),
+    ],
+)
+def test_a_statement_without_its_parts_is_refused(args, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        elb_access_log_statement(*args)
+
+
+def test_one_policy_for_both_buckets_the_grants_follow_the_tls_only_deny():
+    grant = elb_access_log_statement(LOG_BUCKET, "dev", "123456789012", "us-east-1")
+    bucket = hardened_bucket(LOG_BUCKET, {}, versioning=True, statements=[grant])
+    deny, allow = bucket["policy"]["Statement"]
+    assert deny == tls_only_policy(LOG_BUCKET)["Statement"][0]
+    assert allow == grant
+    # The transaction-log bucket keeps the deny alone.
+    assert hardened_bucket(NAME, {})["policy"] == tls_only_policy(NAME)
+    # A plan compares the grant too: a bucket whose policy lacks it is planned as a policy change.
+    plan = s3_bucket_plan(
+        info(name=LOG_BUCKET, bucket_policy={"Policy": json.dumps(tls_only_policy(LOG_BUCKET))}),
+        dict(DESIRED, name=LOG_BUCKET, policy=bucket["policy"]),
+    )
+    assert plan["action"] == "change"
+    assert list(plan["after"]) == ["policy"]

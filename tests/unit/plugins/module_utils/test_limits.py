@@ -168,6 +168,7 @@ def test_the_names_of_the_table_fit_whatever_prefix_and_environment_the_limits_a
     # The bucket completes its prefix with the account id; the lock bucket (run_lock_bucket_prefix at its longest)
     # with the account id and the region.
     assert len(names["bucket_prefix"] + "1" * 12) <= 63
+    assert len(names["access_log_bucket_prefix"] + "1" * 12) <= 63
     assert len(f"{'p' * 24}-{'1' * 12}-ap-southeast-4") <= 63
 
 
