@@ -331,6 +331,11 @@ def _elbv2_kind(operation, result_key, prefix):
     return Kind("elbv2", (operation, result_key), arn, None, name=f"{prefix}Name", arn=arn, tags_of=_elbv2_tags)
 
 
+def _named_kind(service, listing, name_key, arn, tags, **extra):
+    """A type whose name is its id."""
+    return Kind(service, listing, name_key, tags, name=name_key, arn=arn, **extra)
+
+
 def _rds_group_kind(operation, result_key, prefix, keep):
     name, arn = f"{prefix}Name", f"{prefix}Arn"
     return Kind(
@@ -422,29 +427,22 @@ KINDS = {
         arn=lambda b: f"arn:aws:s3:::{b['Name']}",
         region=lambda b, region: b.get("BucketRegion"),  # the census locates the others
     ),
-    "ecr_repository": Kind(
+    "ecr_repository": _named_kind(
         "ecr",
         ("describe_repositories", "repositories"),
         "repositoryName",
+        "repositoryArn",
         TagCall("list_tags_for_resource", "resourceArn", "tags"),
-        name="repositoryName",
-        arn="repositoryArn",
     ),
-    "log_group": Kind(
+    "log_group": _named_kind(
         "logs",
         ("describe_log_groups", "logGroups"),
         "logGroupName",
+        _log_group_arn,
         TagCall("list_tags_for_resource", "resourceArn", "tags"),
-        name="logGroupName",
-        arn=_log_group_arn,
     ),
-    "alarm": Kind(
-        "cloudwatch",
-        _alarms,
-        "AlarmName",
-        TagCall("list_tags_for_resource", "ResourceARN", "Tags"),
-        name="AlarmName",
-        arn="AlarmArn",
+    "alarm": _named_kind(
+        "cloudwatch", _alarms, "AlarmName", "AlarmArn", TagCall("list_tags_for_resource", "ResourceARN", "Tags")
     ),
     "sns_topic": Kind(
         "sns",
