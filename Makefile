@@ -60,13 +60,14 @@ demo: inventory emulator ## Provision ENV (dev|staging|prod) on the local emulat
 plan: inventory emulator ## The plan of ENV on the local emulator: what a run would change, nothing written
 	$(EMULATOR_ENV) $(BIN)/ansible-playbook site.yml -i inventories/$(ENV) $(EMULATOR_VARS) --check --diff
 
-lint: venv ## yamllint, ansible-lint (production profile), ruff, module docs
+lint: venv ## yamllint, ansible-lint (production profile), ruff, module docs, limits table, function length
 	$(BIN)/yamllint --strict .
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/ansible-lint
 	$(BIN)/python tests/sanity/check_docs.py
 	$(BIN)/python tests/sanity/readme_limits.py
+	$(BIN)/python tests/sanity/function_length.py
 
 unit: venv ## Unit tests: custom modules and plugins (moto in-process), the emulator
 	$(BIN)/python -m pytest tests/unit tests/emulator -q -n 2

@@ -32,6 +32,43 @@ def _text(value):
     return value if isinstance(value, str) else str(value)
 
 
+def _checked_extra_environment(database, extra_environment):
+    """The extra environment (a mapping naming no built-in variable nor secret), once ``database`` is checked."""
+    if not isinstance(database, dict) or sorted(database) != sorted(DATABASE_KEYS):
+        raise AnsibleFilterError(
+            f"container_definitions: database must have exactly the keys {', '.join(DATABASE_KEYS)}, got {database!r}"
+        )
+    extra_environment = extra_environment or {}
+    if not isinstance(extra_environment, dict):
+        raise AnsibleFilterError(
+            f"container_definitions: extra_environment must be a mapping, got {extra_environment!r}"
+        )
+    reserved = {name.lower() for name in SECRET_VARIABLES + APP_VARIABLES}
+    taken = sorted(str(key) for key in extra_environment if str(key).lower() in reserved)
+    if taken:
+        raise AnsibleFilterError(
+            f"container_definitions: extra_environment may not set {', '.join(taken)}: "
+            f"{', '.join(APP_VARIABLES)} are set by the project and {', '.join(SECRET_VARIABLES)} are secrets"
+        )
+    return extra_environment
+
+
+def _environment(environment, database, transaction_log_bucket, extra_environment):
+    """The plain environment, sorted by name ignoring case (as Jinja's sort filter), every value a string."""
+    env = {
+        "APP_ENV": environment,
+        "DB_HOST": database["host"],
+        "DB_PORT": database["port"],
+        "DB_NAME": database["name"],
+        "TRANSACTION_LOG_BUCKET": transaction_log_bucket,
+    }
+    env.update(extra_environment)  # no key in common (refused before)
+    return [
+        {"name": key, "value": _text(env[key])}
+        for key in sorted(env, key=lambda k: k.lower() if isinstance(k, str) else k)
+    ]
+
+
 def container_definitions(
     name,
     image,
@@ -57,30 +94,7 @@ def container_definitions(
 
     The environment is sorted by name (ignoring case, as Jinja's sort filter), every value a string.
     """
-    if not isinstance(database, dict) or sorted(database) != sorted(DATABASE_KEYS):
-        raise AnsibleFilterError(
-            f"container_definitions: database must have exactly the keys {', '.join(DATABASE_KEYS)}, got {database!r}"
-        )
-    extra_environment = extra_environment or {}
-    if not isinstance(extra_environment, dict):
-        raise AnsibleFilterError(
-            f"container_definitions: extra_environment must be a mapping, got {extra_environment!r}"
-        )
-    reserved = {name.lower() for name in SECRET_VARIABLES + APP_VARIABLES}
-    taken = sorted(str(key) for key in extra_environment if str(key).lower() in reserved)
-    if taken:
-        raise AnsibleFilterError(
-            f"container_definitions: extra_environment may not set {', '.join(taken)}: "
-            f"{', '.join(APP_VARIABLES)} are set by the project and {', '.join(SECRET_VARIABLES)} are secrets"
-        )
-    env = {
-        "APP_ENV": environment,
-        "DB_HOST": database["host"],
-        "DB_PORT": database["port"],
-        "DB_NAME": database["name"],
-        "TRANSACTION_LOG_BUCKET": transaction_log_bucket,
-    }
-    env.update(extra_environment)  # no key in common (refused above)
+    extra_environment = _checked_extra_environment(database, extra_environment)
     return [
         {
             "name": name,
@@ -88,18 +102,11 @@ def container_definitions(
             "essential": True,
             "readonlyRootFilesystem": _checked("readonly_root", readonly_root, BOOL),
             "portMappings": [{"containerPort": _checked("port", port, PORT), "protocol": "tcp"}],
-            "environment": [
-                {"name": key, "value": _text(env[key])}
-                for key in sorted(env, key=lambda k: k.lower() if isinstance(k, str) else k)
-            ],
+            "environment": _environment(environment, database, transaction_log_bucket, extra_environment),
             "secrets": [{"name": secret, "valueFrom": f"{secret_arn}:{key}::"} for secret, key in SECRETS],
             "logConfiguration": {
                 "logDriver": "awslogs",
-                "options": {
-                    "awslogs-group": log_group,
-                    "awslogs-region": region,
-                    "awslogs-stream-prefix": name,
-                },
+                "options": {"awslogs-group": log_group, "awslogs-region": region, "awslogs-stream-prefix": name},
             },
         }
     ]

@@ -49,6 +49,64 @@ def _alarm(name, description, namespace, metric, statistic, comparison, threshol
     return alarm
 
 
+# The alarms, in the order they are made: (name, the dimensions they need, description, namespace, metric,
+# statistic, comparison, the threshold's key in THRESHOLDS, treat_missing_data or None). The description names
+# {service}, {db}, {alb}, {target_group} and {threshold}. "alb" alarms exist only with a load balancer, "target"
+# ones only with a target group too.
+ALARMS = (
+    ("ecs-cpu-high", "ecs", "ECS service {service} CPU above {threshold}%", "AWS/ECS", "CPUUtilization",
+     "Average", "GreaterThanThreshold", "ecs_cpu_high_percent", None),
+    ("ecs-memory-high", "ecs", "ECS service {service} memory above {threshold}%", "AWS/ECS", "MemoryUtilization",
+     "Average", "GreaterThanThreshold", "ecs_memory_high_percent", None),
+    ("rds-cpu-high", "db", "Database {db} CPU above {threshold}%", "AWS/RDS", "CPUUtilization",
+     "Average", "GreaterThanThreshold", "rds_cpu_high_percent", None),
+    ("rds-free-storage-low", "db", "Database {db} free storage below {threshold} bytes", "AWS/RDS",
+     "FreeStorageSpace", "Minimum", "LessThanThreshold", "rds_free_storage_low_bytes", None),
+    ("rds-connections-high", "db", "Database {db} connections above {threshold}", "AWS/RDS", "DatabaseConnections",
+     "Maximum", "GreaterThanThreshold", "rds_connections_high", None),
+    ("alb-5xx", "alb", "Load balancer {alb} 5xx responses above {threshold} per period", "AWS/ApplicationELB",
+     "HTTPCode_ELB_5XX_Count", "Sum", "GreaterThanThreshold", "alb_5xx_count", "notBreaching"),
+    ("alb-target-5xx", "alb", "Targets of {alb} answered 5xx more than {threshold} times per period",
+     "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", "GreaterThanThreshold", "alb_5xx_count",
+     "notBreaching"),
+    ("alb-response-time", "alb", "Average target response time of {alb} above {threshold} s", "AWS/ApplicationELB",
+     "TargetResponseTime", "Average", "GreaterThanThreshold", "alb_response_time_seconds", None),
+    ("alb-unhealthy-hosts", "target", "Unhealthy targets in {target_group} at or above {threshold}",
+     "AWS/ApplicationELB", "UnHealthyHostCount", "Maximum", "GreaterThanOrEqualToThreshold", "alb_unhealthy_hosts",
+     None),
+)  # fmt: skip
+
+
+def _check_alarm_args(name_prefix, environment, thresholds):
+    for arg, value in (("name_prefix", name_prefix), ("environment", environment)):
+        if not isinstance(value, str) or not value:
+            raise AnsibleFilterError(f"alarm_specs: {arg} must be a non-empty string, got {value!r}")
+    if not isinstance(thresholds, Mapping):
+        raise AnsibleFilterError(f"alarm_specs: thresholds must be a dict, got {thresholds!r}")
+    missing = [key for key in THRESHOLDS if thresholds.get(key) is None]
+    if missing:
+        raise AnsibleFilterError(f"alarm_specs: thresholds lack {', '.join(missing)}")
+
+
+def _alarm_dimensions(ecs_cluster_name, ecs_service_name, db_instance_identifier, load_balancers, target_groups):
+    """{group of ALARMS: its dimensions}, for the groups whose resources are there."""
+    dimensions = {
+        "ecs": {"ClusterName": ecs_cluster_name, "ServiceName": ecs_service_name},
+        "db": {"DBInstanceIdentifier": db_instance_identifier},
+    }
+    lb_arn = _first_arn(load_balancers, "load_balancer_arn", "load_balancers")
+    if lb_arn is None:
+        return dimensions
+    if ":loadbalancer/" not in lb_arn:
+        raise AnsibleFilterError(f"alarm_specs: {lb_arn!r} is not a load balancer ARN")
+    lb = lb_arn.split(":loadbalancer/")[1]
+    dimensions["alb"] = {"LoadBalancer": lb}
+    tg_arn = _first_arn(target_groups, "target_group_arn", "target_groups")
+    if tg_arn is not None:
+        dimensions["target"] = {"LoadBalancer": lb, "TargetGroup": tg_arn.split(":")[-1]}
+    return dimensions
+
+
 def alarm_specs(
     name_prefix,
     environment,
@@ -72,124 +130,24 @@ def alarm_specs(
     alarm also needs the target group's, from ``target_groups`` (community.aws.elb_target_group_info's list).
     ``thresholds`` maps each name of THRESHOLDS to its value.
     """
-    for arg, value in (("name_prefix", name_prefix), ("environment", environment)):
-        if not isinstance(value, str) or not value:
-            raise AnsibleFilterError(f"alarm_specs: {arg} must be a non-empty string, got {value!r}")
-    if not isinstance(thresholds, Mapping):
-        raise AnsibleFilterError(f"alarm_specs: thresholds must be a dict, got {thresholds!r}")
-    missing = [key for key in THRESHOLDS if thresholds.get(key) is None]
-    if missing:
-        raise AnsibleFilterError(f"alarm_specs: thresholds lack {', '.join(missing)}")
-    t = thresholds
-    ecs = {"ClusterName": ecs_cluster_name, "ServiceName": ecs_service_name}
-    db = {"DBInstanceIdentifier": db_instance_identifier}
-    alarms = [
-        _alarm(
-            "ecs-cpu-high",
-            f"ECS service {ecs_service_name} CPU above {t['ecs_cpu_high_percent']}%",
-            "AWS/ECS",
-            "CPUUtilization",
-            "Average",
-            "GreaterThanThreshold",
-            t["ecs_cpu_high_percent"],
-            dict(ecs),
-        ),
-        _alarm(
-            "ecs-memory-high",
-            f"ECS service {ecs_service_name} memory above {t['ecs_memory_high_percent']}%",
-            "AWS/ECS",
-            "MemoryUtilization",
-            "Average",
-            "GreaterThanThreshold",
-            t["ecs_memory_high_percent"],
-            dict(ecs),
-        ),
-        _alarm(
-            "rds-cpu-high",
-            f"Database {db_instance_identifier} CPU above {t['rds_cpu_high_percent']}%",
-            "AWS/RDS",
-            "CPUUtilization",
-            "Average",
-            "GreaterThanThreshold",
-            t["rds_cpu_high_percent"],
-            dict(db),
-        ),
-        _alarm(
-            "rds-free-storage-low",
-            f"Database {db_instance_identifier} free storage below {t['rds_free_storage_low_bytes']} bytes",
-            "AWS/RDS",
-            "FreeStorageSpace",
-            "Minimum",
-            "LessThanThreshold",
-            t["rds_free_storage_low_bytes"],
-            dict(db),
-        ),
-        _alarm(
-            "rds-connections-high",
-            f"Database {db_instance_identifier} connections above {t['rds_connections_high']}",
-            "AWS/RDS",
-            "DatabaseConnections",
-            "Maximum",
-            "GreaterThanThreshold",
-            t["rds_connections_high"],
-            dict(db),
-        ),
-    ]
-    lb_arn = _first_arn(load_balancers, "load_balancer_arn", "load_balancers")
-    if lb_arn is not None:
-        if ":loadbalancer/" not in lb_arn:
-            raise AnsibleFilterError(f"alarm_specs: {lb_arn!r} is not a load balancer ARN")
-        lb = lb_arn.split(":loadbalancer/")[1]
-        alarms += [
-            _alarm(
-                "alb-5xx",
-                f"Load balancer {alb_name} 5xx responses above {t['alb_5xx_count']} per period",
-                "AWS/ApplicationELB",
-                "HTTPCode_ELB_5XX_Count",
-                "Sum",
-                "GreaterThanThreshold",
-                t["alb_5xx_count"],
-                {"LoadBalancer": lb},
-                missing="notBreaching",
-            ),
-            _alarm(
-                "alb-target-5xx",
-                f"Targets of {alb_name} answered 5xx more than {t['alb_5xx_count']} times per period",
-                "AWS/ApplicationELB",
-                "HTTPCode_Target_5XX_Count",
-                "Sum",
-                "GreaterThanThreshold",
-                t["alb_5xx_count"],
-                {"LoadBalancer": lb},
-                missing="notBreaching",
-            ),
-            _alarm(
-                "alb-response-time",
-                f"Average target response time of {alb_name} above {t['alb_response_time_seconds']} s",
-                "AWS/ApplicationELB",
-                "TargetResponseTime",
-                "Average",
-                "GreaterThanThreshold",
-                t["alb_response_time_seconds"],
-                {"LoadBalancer": lb},
-            ),
-        ]
-        tg_arn = _first_arn(target_groups, "target_group_arn", "target_groups")
-        if tg_arn is not None:
-            alarms.append(
-                _alarm(
-                    "alb-unhealthy-hosts",
-                    f"Unhealthy targets in {target_group_name} at or above {t['alb_unhealthy_hosts']}",
-                    "AWS/ApplicationELB",
-                    "UnHealthyHostCount",
-                    "Maximum",
-                    "GreaterThanOrEqualToThreshold",
-                    t["alb_unhealthy_hosts"],
-                    {"LoadBalancer": lb, "TargetGroup": tg_arn.split(":")[-1]},
-                )
-            )
+    _check_alarm_args(name_prefix, environment, thresholds)
+    dimensions = _alarm_dimensions(
+        ecs_cluster_name, ecs_service_name, db_instance_identifier, load_balancers, target_groups
+    )
+    names = {"service": ecs_service_name, "db": db_instance_identifier, "alb": alb_name}
+    names["target_group"] = target_group_name
     prefix = resource_names(name_prefix, environment)["alarm_prefix"]
-    return [{"alarm_name": prefix + alarm["name"], **alarm} for alarm in alarms]
+    alarms = []
+    for name, group, description, namespace, metric, statistic, comparison, key, missing in ALARMS:
+        if group not in dimensions:
+            continue
+        threshold = thresholds[key]
+        text = description.format(threshold=threshold, **names)
+        alarm = _alarm(
+            name, text, namespace, metric, statistic, comparison, threshold, dict(dimensions[group]), missing
+        )
+        alarms.append({"alarm_name": prefix + name, **alarm})
+    return alarms
 
 
 def metric_alarms(specs, period, evaluation_periods, actions):

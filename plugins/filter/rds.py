@@ -27,6 +27,78 @@ def _live_port(live):
     return (live.get("endpoint") or {}).get("port") or live.get("db_instance_port") or None
 
 
+def _storage_refusals(name, live, wanted):
+    storage = wanted.get("rds_allocated_storage")
+    if storage is not None and int(storage) < int(live.get("allocated_storage") or 0):
+        return [
+            f"rds_allocated_storage={storage} but {name} has {live['allocated_storage']} GiB: RDS storage cannot "
+            f"shrink. Keep rds_allocated_storage: {live['allocated_storage']} or more (growing is done in place), "
+            + REPLACE
+        ]
+    return []
+
+
+# Named at creation, never renamed: (variable, field of the instance, what it is).
+CREATION_NAMES = (
+    ("rds_db_name", "db_name", "its initial database"),
+    ("rds_master_username", "master_username", "its master user"),
+)
+
+
+def _name_refusals(name, live, wanted):
+    refusals = []
+    for variable, field, what in CREATION_NAMES:
+        value = wanted.get(variable)
+        if value is not None and live.get(field) is not None and str(value) != str(live[field]):
+            refusals.append(
+                f"{variable}={value} but {name} was created with {what} {live[field]!r}, which RDS cannot rename. "
+                f"Keep {variable}: {live[field]}, " + REPLACE
+            )
+    return refusals
+
+
+def _port_refusals(name, live, wanted):
+    port, live_port = wanted.get("rds_port"), _live_port(live)
+    if port is not None and live_port and int(port) != int(live_port):
+        return [
+            f"rds_port={port} (payments_database_port) but {name} listens on {live_port}: changing the port of a live "
+            "database restarts it at once, whatever rds_apply_immediately says, and cuts every connection. Keep "
+            f"payments_database_port: {live_port}, or move the port in a planned change window: aws rds "
+            f"modify-db-instance --db-instance-identifier {name} --db-port-number {port} --apply-immediately, then "
+            f"run site.yml with payments_database_port: {port} (the security groups and the service's DB_PORT follow; "
+            "the service cannot reach the database until that run ends)."
+        ]
+    return []
+
+
+def _version_refusals(name, live, wanted):
+    version, live_version = wanted.get("rds_engine_version"), live.get("engine_version")
+    if version is None or not live_version:
+        return []
+    if _major(version) != _major(live_version):
+        upgrade = version_key(version) > version_key(live_version)
+        return [
+            f"rds_engine_version={version} but {name} runs PostgreSQL {live_version}: "
+            + (
+                "a major version upgrade is not made by a plain run (it restarts the database and may need "
+                "an upgraded parameter group and extensions). Keep rds_engine_version: "
+                f"'{_major(live_version)}', and upgrade with a planned change window "
+                "(aws rds modify-db-instance --allow-major-version-upgrade), then set the new version here."
+                if upgrade
+                else f"RDS cannot downgrade. Keep rds_engine_version: '{_major(live_version)}', " + REPLACE
+            )
+        ]
+    if "." in str(version) and version_key(version) < version_key(live_version):
+        return [
+            f"rds_engine_version={version} but {name} runs PostgreSQL {live_version}: RDS cannot downgrade. "
+            f"Keep rds_engine_version: '{_major(live_version)}' or '{live_version}'."
+        ]
+    return []
+
+
+LIVE_REFUSALS = (_storage_refusals, _name_refusals, _port_refusals, _version_refusals)
+
+
 def rds_live_refusals(found, wanted):
     """Messages refusing each value a live instance cannot take in place; [] when there is none (or no instance).
 
@@ -39,55 +111,7 @@ def rds_live_refusals(found, wanted):
         return []
     live = found[0]
     name = live.get("db_instance_identifier", "the instance")
-    refusals = []
-    storage = wanted.get("rds_allocated_storage")
-    if storage is not None and int(storage) < int(live.get("allocated_storage") or 0):
-        refusals.append(
-            f"rds_allocated_storage={storage} but {name} has {live['allocated_storage']} GiB: RDS storage cannot "
-            f"shrink. Keep rds_allocated_storage: {live['allocated_storage']} or more (growing is done in place), "
-            + REPLACE
-        )
-    for variable, field, what in (
-        ("rds_db_name", "db_name", "its initial database"),
-        ("rds_master_username", "master_username", "its master user"),
-    ):
-        value = wanted.get(variable)
-        if value is not None and live.get(field) is not None and str(value) != str(live[field]):
-            refusals.append(
-                f"{variable}={value} but {name} was created with {what} {live[field]!r}, which RDS cannot rename. "
-                f"Keep {variable}: {live[field]}, " + REPLACE
-            )
-    port, live_port = wanted.get("rds_port"), _live_port(live)
-    if port is not None and live_port and int(port) != int(live_port):
-        refusals.append(
-            f"rds_port={port} (payments_database_port) but {name} listens on {live_port}: changing the port of a live "
-            "database restarts it at once, whatever rds_apply_immediately says, and cuts every connection. Keep "
-            f"payments_database_port: {live_port}, or move the port in a planned change window: aws rds "
-            f"modify-db-instance --db-instance-identifier {name} --db-port-number {port} --apply-immediately, then "
-            f"run site.yml with payments_database_port: {port} (the security groups and the service's DB_PORT follow; "
-            "the service cannot reach the database until that run ends)."
-        )
-    version, live_version = wanted.get("rds_engine_version"), live.get("engine_version")
-    if version is not None and live_version:
-        if _major(version) != _major(live_version):
-            upgrade = version_key(version) > version_key(live_version)
-            refusals.append(
-                f"rds_engine_version={version} but {name} runs PostgreSQL {live_version}: "
-                + (
-                    "a major version upgrade is not made by a plain run (it restarts the database and may need "
-                    "an upgraded parameter group and extensions). Keep rds_engine_version: "
-                    f"'{_major(live_version)}', and upgrade with a planned change window "
-                    "(aws rds modify-db-instance --allow-major-version-upgrade), then set the new version here."
-                    if upgrade
-                    else f"RDS cannot downgrade. Keep rds_engine_version: '{_major(live_version)}', " + REPLACE
-                )
-            )
-        elif "." in str(version) and version_key(version) < version_key(live_version):
-            refusals.append(
-                f"rds_engine_version={version} but {name} runs PostgreSQL {live_version}: RDS cannot downgrade. "
-                f"Keep rds_engine_version: '{_major(live_version)}' or '{live_version}'."
-            )
-    return refusals
+    return [refusal for refusals_of in LIVE_REFUSALS for refusal in refusals_of(name, live, wanted)]
 
 
 # ---- engine versions (amazon.aws.rds_engine_versions_info) ---------------------------------------------------------

@@ -3,9 +3,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A census of the AWS resources of the types payments.infra makes, in one region.
 
-Read-only. Each resource type has one lister, registered in ``LISTERS`` under its type name
-(``vpc``, ``subnet``, ... ``iam_role``) with the service it calls: ``lister(client, region)``
-returns every resource of that type the caller can see, as records::
+Read-only. What each resource type is (service, listing call, result key, where its id, name, ARN
+and tags are, what AWS-made items to skip) is one row of the table ``KINDS`` (``vpc``, ``subnet``,
+... ``iam_role``), read by one generic lister, ``list_kind``; ``LISTERS[type]`` is that lister for
+one type with the service it calls: ``lister(client, region)`` returns every resource of that type
+the caller can see, as records::
 
     {"type", "id", "name", "arn", "region", "tags": {...}, "attributes": {...}}
 
@@ -119,8 +121,122 @@ def record(rtype, rid, name, tags, region, arn=None, attributes=None):
 
 
 # ---------------------------------------------------------------------------------------------
-# Listers: one per type, registered in LISTERS
+# Listers: one table, KINDS, of what each type is; one generic lister reads it
 # ---------------------------------------------------------------------------------------------
+class TagCall:
+    """Tags read one resource at a time: ``operation(param=<item's tag_of>)``, the tags under ``answer_key``.
+
+    A resource gone meanwhile (``GONE_CODES`` or ``missing``) is left out, or with ``gone_is_untagged``
+    kept without tags (S3 answers ``NoSuchTagSet`` for a bucket that has none).
+    """
+
+    def __init__(self, operation, param, answer_key, tag_of=None, missing=(), gone_is_untagged=False):
+        self.operation = operation
+        self.param = param
+        self.answer_key = answer_key
+        self.tag_of = tag_of
+        self.missing = missing
+        self.gone_is_untagged = gone_is_untagged
+
+    def __call__(self, client, item, rid, arn):
+        value = self.tag_of(item) if self.tag_of else arn
+        answer = call_or_gone(client, self.operation, missing=self.missing, **{self.param: value})
+        if answer is None and not self.gone_is_untagged:
+            return None
+        return tag_dict((answer or {}).get(self.answer_key))
+
+
+class Kind:
+    """What the census lists of one resource type, read by ``list_kind``.
+
+    - ``items(client)``: the raw items; or ``(operation, result_key, params)`` through a paginator;
+    - ``keep(item)``: False skips an item AWS made that can never be ours;
+    - ``rid``, ``arn``: the item's key (or a function of the item) holding its id and ARN;
+    - ``name``: a key, or ``name(item, tags)``; None: the ``Name`` tag;
+    - ``tags``: the key of the item's own tags (or a function of the item), or a ``TagCall``;
+    - ``tags_of(client, arns)``: the tags of all the items at once instead (``{arn: tags}``; an item
+      missing from it is gone);
+    - ``region(item, region)``; ``attributes(item)``.
+    """
+
+    def __init__(
+        self,
+        service,
+        listing,
+        rid,
+        tags,
+        name=None,
+        arn=None,
+        keep=None,
+        attributes=None,
+        region=None,
+        tags_of=None,
+    ):
+        self.service = service
+        self.listing = listing
+        self.rid = rid
+        self.tags = tags
+        self.name = name
+        self.arn = arn
+        self.keep = keep
+        self.attributes = attributes
+        self.region = region
+        self.tags_of = tags_of
+
+    def items(self, client):
+        if callable(self.listing):
+            return self.listing(client)
+        operation, result_key, params = (tuple(self.listing) + ({},))[:3]
+        return paginate(client, operation, result_key, **params)
+
+
+def _value(how, item, default=None):
+    if how is None:
+        return default
+    return how(item) if callable(how) else item.get(how)
+
+
+def _name(kind, item, tags):
+    if kind.name is None:
+        return tags.get("Name")
+    if callable(kind.name):
+        return kind.name(item, tags)
+    return item.get(kind.name)
+
+
+def _tags(kind, client, item, rid, arn, bulk):
+    if bulk is not None:
+        return bulk.get(arn)
+    if isinstance(kind.tags, TagCall):
+        return kind.tags(client, item, rid, arn)
+    return tag_dict(_value(kind.tags, item))
+
+
+def list_kind(kind, type_name, client, region):
+    """Every resource of one type the caller can see, as census records (the generic lister)."""
+    items = [item for item in kind.items(client) if not kind.keep or kind.keep(item)]
+    bulk = kind.tags_of(client, [_value(kind.arn, item) for item in items]) if kind.tags_of else None
+    found = []
+    for item in items:
+        rid = _value(kind.rid, item) if callable(kind.rid) else item[kind.rid]
+        arn = _value(kind.arn, item)
+        tags = _tags(kind, client, item, rid, arn, bulk)
+        if tags is None:  # gone between the listing and its tags
+            continue
+        found.append(
+            record(
+                type_name,
+                rid,
+                _name(kind, item, tags),
+                tags,
+                kind.region(item, region) if kind.region else region,
+                arn=arn,
+                attributes=kind.attributes(item) if kind.attributes else None,
+            )
+        )
+    return found
+
+
 class Lister:
     def __init__(self, type_name, service, func):
         self.type = type_name
@@ -131,133 +247,14 @@ class Lister:
         return self.func(client, region)
 
 
-LISTERS = {}
+# Special listings: APIs without a (usable) paginator, or nested ones.
+def _addresses(client):
+    """DescribeAddresses has no paginator: one call returns every address."""
+    return call(client, "describe_addresses").get("Addresses") or []
 
 
-def lister(type_name, service):
-    """Register ``func(client, region) -> [record, ...]`` as the lister of ``type_name``."""
-
-    def register(func):
-        LISTERS[type_name] = Lister(type_name, service, func)
-        return func
-
-    return register
-
-
-def _ec2(client, region, rtype, operation, result_key, id_key, name_of=None, keep=None, attributes=None, arn_key=None):
-    found = []
-    for item in paginate(client, operation, result_key):
-        if keep and not keep(item):
-            continue
-        tags = tag_dict(item.get("Tags") or item.get("TagSet"))
-        name = name_of(item, tags) if name_of else tags.get("Name")
-        found.append(
-            record(
-                rtype,
-                item[id_key],
-                name,
-                tags,
-                region,
-                arn=item.get(arn_key) if arn_key else None,
-                attributes=attributes(item) if attributes else None,
-            )
-        )
-    return found
-
-
-@lister("vpc", "ec2")
-def list_vpcs(client, region):
-    return _ec2(
-        client,
-        region,
-        "vpc",
-        "describe_vpcs",
-        "Vpcs",
-        "VpcId",
-        attributes=lambda v: {"cidr_block": v.get("CidrBlock")},
-    )
-
-
-@lister("subnet", "ec2")
-def list_subnets(client, region):
-    return _ec2(client, region, "subnet", "describe_subnets", "Subnets", "SubnetId", arn_key="SubnetArn")
-
-
-@lister("internet_gateway", "ec2")
-def list_internet_gateways(client, region):
-    return _ec2(
-        client, region, "internet_gateway", "describe_internet_gateways", "InternetGateways", "InternetGatewayId"
-    )
-
-
-@lister("nat_gateway", "ec2")
-def list_nat_gateways(client, region):
-    return _ec2(
-        client,
-        region,
-        "nat_gateway",
-        "describe_nat_gateways",
-        "NatGateways",
-        "NatGatewayId",
-        keep=lambda n: n.get("State") not in ("deleted", "failed"),
-    )
-
-
-@lister("elastic_ip", "ec2")
-def list_elastic_ips(client, region):
-    # DescribeAddresses has no paginator: one call returns every address.
-    found = []
-    for address in call(client, "describe_addresses").get("Addresses") or []:
-        tags = tag_dict(address.get("Tags"))
-        rid = address.get("AllocationId") or address.get("PublicIp")
-        found.append(record("elastic_ip", rid, tags.get("Name"), tags, region))
-    return found
-
-
-@lister("route_table", "ec2")
-def list_route_tables(client, region):
-    return _ec2(client, region, "route_table", "describe_route_tables", "RouteTables", "RouteTableId")
-
-
-@lister("security_group", "ec2")
-def list_security_groups(client, region):
-    return _ec2(
-        client,
-        region,
-        "security_group",
-        "describe_security_groups",
-        "SecurityGroups",
-        "GroupId",
-        name_of=lambda g, tags: g.get("GroupName"),
-        keep=lambda g: g.get("GroupName") != "default",
-        arn_key="SecurityGroupArn",
-    )
-
-
-@lister("flow_log", "ec2")
-def list_flow_logs(client, region):
-    return _ec2(client, region, "flow_log", "describe_flow_logs", "FlowLogs", "FlowLogId")
-
-
-def _elbv2(client, region, kind, operation, key, prefix):
-    """Load balancers or target groups (``<prefix>Arn``, ``<prefix>Name``) with their tags."""
-    items = paginate(client, operation, key)
-    tags = _elbv2_tags(client, [i[f"{prefix}Arn"] for i in items])
-    return [
-        record(kind, i[f"{prefix}Arn"], i[f"{prefix}Name"], tags[i[f"{prefix}Arn"]], region, arn=i[f"{prefix}Arn"])
-        for i in items
-        if i[f"{prefix}Arn"] in tags
-    ]
-
-
-@lister("load_balancer", "elbv2")
-def list_load_balancers(client, region):
-    return _elbv2(client, region, "load_balancer", "describe_load_balancers", "LoadBalancers", "LoadBalancer")
-
-
-@lister("target_group", "elbv2")
-def list_target_groups(client, region):
-    return _elbv2(client, region, "target_group", "describe_target_groups", "TargetGroups", "TargetGroup")
+def _ec2_tags(item):
+    return item.get("Tags") or item.get("TagSet")
 
 
 def _elbv2_tags(client, arns):
@@ -276,69 +273,6 @@ def _elbv2_tags(client, arns):
     return tags
 
 
-@lister("db_instance", "rds")
-def list_db_instances(client, region):
-    return [
-        record(
-            "db_instance",
-            d["DBInstanceIdentifier"],
-            d["DBInstanceIdentifier"],
-            tag_dict(d.get("TagList")),
-            region,
-            arn=d.get("DBInstanceArn"),
-            attributes={"engine": d.get("Engine"), "engine_version": d.get("EngineVersion")},
-        )
-        for d in paginate(client, "describe_db_instances", "DBInstances")
-    ]
-
-
-def _rds_tags(client, arn):
-    answer = call_or_gone(client, "list_tags_for_resource", ResourceName=arn)
-    return None if answer is None else tag_dict(answer.get("TagList"))
-
-
-@lister("db_parameter_group", "rds")
-def list_db_parameter_groups(client, region):
-    found = []
-    for group in paginate(client, "describe_db_parameter_groups", "DBParameterGroups"):
-        name = group["DBParameterGroupName"]
-        if name.startswith("default."):  # RDS's own, cannot be tagged as ours
-            continue
-        tags = _rds_tags(client, group["DBParameterGroupArn"])
-        if tags is not None:
-            found.append(record("db_parameter_group", name, name, tags, region, arn=group["DBParameterGroupArn"]))
-    return found
-
-
-@lister("db_subnet_group", "rds")
-def list_db_subnet_groups(client, region):
-    found = []
-    for group in paginate(client, "describe_db_subnet_groups", "DBSubnetGroups"):
-        name = group["DBSubnetGroupName"]
-        if name == "default":
-            continue
-        tags = _rds_tags(client, group["DBSubnetGroupArn"])
-        if tags is not None:
-            found.append(record("db_subnet_group", name, name, tags, region, arn=group["DBSubnetGroupArn"]))
-    return found
-
-
-@lister("secret", "secretsmanager")
-def list_secrets(client, region):
-    return [
-        record("secret", s["ARN"], s.get("Name"), tag_dict(s.get("Tags")), region, arn=s["ARN"])
-        for s in paginate(client, "list_secrets", "SecretList")
-    ]
-
-
-@lister("ecs_cluster", "ecs")
-def list_ecs_clusters(client, region):
-    return [
-        record("ecs_cluster", c["clusterArn"], c["clusterName"], tag_dict(c.get("tags")), region, arn=c["clusterArn"])
-        for c in _ecs_clusters(client)
-    ]
-
-
 def _ecs_clusters(client):
     clusters = []
     for batch in chunks(paginate(client, "list_clusters", "clusterArns"), 100):
@@ -347,57 +281,37 @@ def _ecs_clusters(client):
     return clusters
 
 
-@lister("ecs_service", "ecs")
-def list_ecs_services(client, region):
-    found = []
+def _ecs_services(client):
+    services = []
     for cluster in _ecs_clusters(client):
         arns = paginate(client, "list_services", "serviceArns", cluster=cluster["clusterArn"])
         for batch in chunks(arns, 10):
             answer = call_or_gone(
                 client, "describe_services", cluster=cluster["clusterArn"], services=batch, include=["TAGS"]
             )
-            for service in (answer or {}).get("services") or []:
-                if service.get("status") == "INACTIVE":
-                    continue
-                found.append(
-                    record(
-                        "ecs_service",
-                        service["serviceArn"],
-                        service["serviceName"],
-                        tag_dict(service.get("tags")),
-                        region,
-                        arn=service["serviceArn"],
-                    )
-                )
-    return found
+            services += (answer or {}).get("services") or []
+    return services
 
 
-@lister("acm_certificate", "acm")
-def list_acm_certificates(client, region):
-    found = []
-    summaries = paginate(client, "list_certificates", "CertificateSummaryList", Includes={"keyTypes": ACM_KEY_TYPES})
-    for summary in summaries:
-        arn = summary["CertificateArn"]
-        answer = call_or_gone(client, "list_tags_for_certificate", CertificateArn=arn)
-        if answer is None:
-            continue
-        tags = tag_dict(answer.get("Tags"))
-        found.append(
-            record("acm_certificate", arn, tags.get("Name") or summary.get("DomainName"), tags, region, arn=arn)
+def _alarms(client):
+    """Metric and composite alarms: DescribeAlarms' paginator result keys are two lists, so pages by hand."""
+    answer = call(client, "describe_alarms", AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+    alarms = list(answer.get("MetricAlarms") or []) + list(answer.get("CompositeAlarms") or [])
+    while answer.get("NextToken"):
+        answer = call(
+            client, "describe_alarms", AlarmTypes=["MetricAlarm", "CompositeAlarm"], NextToken=answer["NextToken"]
         )
-    return found
+        alarms += list(answer.get("MetricAlarms") or []) + list(answer.get("CompositeAlarms") or [])
+    return alarms
 
 
-@lister("s3_bucket", "s3")
-def list_s3_buckets(client, region):
+def _buckets(client):
     """Every bucket of the account (the list is global), with its region where ListBuckets says it."""
-    found = []
-    for bucket in call(client, "list_buckets").get("Buckets") or []:
-        name = bucket["Name"]
-        answer = call_or_gone(client, "get_bucket_tagging", missing=["NoSuchTagSet"], Bucket=name)
-        tags = tag_dict((answer or {}).get("TagSet"))
-        found.append(record("s3_bucket", name, name, tags, bucket.get("BucketRegion"), arn=f"arn:aws:s3:::{name}"))
-    return found
+    return call(client, "list_buckets").get("Buckets") or []
+
+
+def _log_group_arn(group):
+    return group.get("logGroupArn") or group.get("arn", "").removesuffix(":*")
 
 
 def bucket_region(client, name):
@@ -408,82 +322,155 @@ def bucket_region(client, name):
     return answer.get("LocationConstraint") or "us-east-1"
 
 
-@lister("ecr_repository", "ecr")
-def list_ecr_repositories(client, region):
-    found = []
-    for repository in paginate(client, "describe_repositories", "repositories"):
-        arn = repository["repositoryArn"]
-        answer = call_or_gone(client, "list_tags_for_resource", resourceArn=arn)
-        if answer is not None:
-            name = repository["repositoryName"]
-            found.append(record("ecr_repository", name, name, tag_dict(answer.get("tags")), region, arn=arn))
-    return found
+def _ec2_kind(operation, result_key, id_key, **extra):
+    return Kind("ec2", (operation, result_key), id_key, _ec2_tags, **extra)
 
 
-@lister("log_group", "logs")
-def list_log_groups(client, region):
-    found = []
-    for group in paginate(client, "describe_log_groups", "logGroups"):
-        name = group["logGroupName"]
-        arn = group.get("logGroupArn") or group.get("arn", "").removesuffix(":*")
-        answer = call_or_gone(client, "list_tags_for_resource", resourceArn=arn)
-        if answer is not None:
-            found.append(record("log_group", name, name, tag_dict(answer.get("tags")), region, arn=arn))
-    return found
+def _elbv2_kind(operation, result_key, prefix):
+    arn = f"{prefix}Arn"
+    return Kind("elbv2", (operation, result_key), arn, None, name=f"{prefix}Name", arn=arn, tags_of=_elbv2_tags)
 
 
-@lister("alarm", "cloudwatch")
-def list_alarms(client, region):
-    found = []
-    answer = call(client, "describe_alarms", AlarmTypes=["MetricAlarm", "CompositeAlarm"])
-    # DescribeAlarms' paginator result keys are two lists: walk the pages by hand.
-    alarms = list(answer.get("MetricAlarms") or []) + list(answer.get("CompositeAlarms") or [])
-    while answer.get("NextToken"):
-        answer = call(
-            client, "describe_alarms", AlarmTypes=["MetricAlarm", "CompositeAlarm"], NextToken=answer["NextToken"]
-        )
-        alarms += list(answer.get("MetricAlarms") or []) + list(answer.get("CompositeAlarms") or [])
-    for alarm in alarms:
-        tags = call_or_gone(client, "list_tags_for_resource", ResourceARN=alarm["AlarmArn"])
-        if tags is not None:
-            found.append(
-                record(
-                    "alarm",
-                    alarm["AlarmName"],
-                    alarm["AlarmName"],
-                    tag_dict(tags.get("Tags")),
-                    region,
-                    arn=alarm["AlarmArn"],
-                )
-            )
-    return found
+def _named_kind(service, listing, name_key, arn, tags, **extra):
+    """A type whose name is its id."""
+    return Kind(service, listing, name_key, tags, name=name_key, arn=arn, **extra)
 
 
-@lister("sns_topic", "sns")
-def list_sns_topics(client, region):
-    found = []
-    for topic in paginate(client, "list_topics", "Topics"):
-        arn = topic["TopicArn"]
-        answer = call_or_gone(client, "list_tags_for_resource", ResourceArn=arn)
-        if answer is not None:
-            found.append(
-                record("sns_topic", arn, arn.rsplit(":", 1)[-1], tag_dict(answer.get("Tags")), region, arn=arn)
-            )
-    return found
+def _rds_group_kind(operation, result_key, prefix, keep):
+    name, arn = f"{prefix}Name", f"{prefix}Arn"
+    return Kind(
+        "rds",
+        (operation, result_key),
+        name,
+        TagCall("list_tags_for_resource", "ResourceName", "TagList"),
+        name=name,
+        arn=arn,
+        keep=lambda group: keep(group[name]),
+    )
 
 
-@lister("iam_role", "iam")
-def list_iam_roles(client, region):
-    """IAM is global: every role of the account, region None. ListRoles does not return tags on AWS."""
-    found = []
-    for role in paginate(client, "list_roles", "Roles"):
-        if role.get("Path", "/").startswith("/aws-service-role/"):  # service-linked: AWS's own
-            continue
-        name = role["RoleName"]
-        answer = call_or_gone(client, "list_role_tags", RoleName=name)
-        if answer is not None:
-            found.append(record("iam_role", name, name, tag_dict(answer.get("Tags")), GLOBAL, arn=role.get("Arn")))
-    return found
+# Type name -> Kind, in the census's order (TYPES). Special cases are said where they are.
+KINDS = {
+    "vpc": _ec2_kind("describe_vpcs", "Vpcs", "VpcId", attributes=lambda v: {"cidr_block": v.get("CidrBlock")}),
+    "subnet": _ec2_kind("describe_subnets", "Subnets", "SubnetId", arn="SubnetArn"),
+    "internet_gateway": _ec2_kind("describe_internet_gateways", "InternetGateways", "InternetGatewayId"),
+    "nat_gateway": _ec2_kind(
+        "describe_nat_gateways",
+        "NatGateways",
+        "NatGatewayId",
+        keep=lambda n: n.get("State") not in ("deleted", "failed"),
+    ),
+    "elastic_ip": Kind("ec2", _addresses, lambda a: a.get("AllocationId") or a.get("PublicIp"), "Tags"),
+    "route_table": _ec2_kind("describe_route_tables", "RouteTables", "RouteTableId"),
+    "security_group": _ec2_kind(
+        "describe_security_groups",
+        "SecurityGroups",
+        "GroupId",
+        name="GroupName",
+        keep=lambda g: g.get("GroupName") != "default",
+        arn="SecurityGroupArn",
+    ),
+    "flow_log": _ec2_kind("describe_flow_logs", "FlowLogs", "FlowLogId"),
+    "load_balancer": _elbv2_kind("describe_load_balancers", "LoadBalancers", "LoadBalancer"),
+    "target_group": _elbv2_kind("describe_target_groups", "TargetGroups", "TargetGroup"),
+    "db_instance": Kind(
+        "rds",
+        ("describe_db_instances", "DBInstances"),
+        "DBInstanceIdentifier",
+        "TagList",
+        name="DBInstanceIdentifier",
+        arn="DBInstanceArn",
+        attributes=lambda d: {"engine": d.get("Engine"), "engine_version": d.get("EngineVersion")},
+    ),
+    # RDS's own default.* parameter groups and default subnet group cannot be tagged as ours.
+    "db_parameter_group": _rds_group_kind(
+        "describe_db_parameter_groups",
+        "DBParameterGroups",
+        "DBParameterGroup",
+        keep=lambda name: not name.startswith("default."),
+    ),
+    "db_subnet_group": _rds_group_kind(
+        "describe_db_subnet_groups", "DBSubnetGroups", "DBSubnetGroup", keep=lambda name: name != "default"
+    ),
+    "secret": Kind("secretsmanager", ("list_secrets", "SecretList"), "ARN", "Tags", name="Name", arn="ARN"),
+    "ecs_cluster": Kind("ecs", _ecs_clusters, "clusterArn", "tags", name="clusterName", arn="clusterArn"),
+    "ecs_service": Kind(
+        "ecs",
+        _ecs_services,
+        "serviceArn",
+        "tags",
+        name="serviceName",
+        arn="serviceArn",
+        keep=lambda s: s.get("status") != "INACTIVE",
+    ),
+    "acm_certificate": Kind(
+        "acm",
+        ("list_certificates", "CertificateSummaryList", {"Includes": {"keyTypes": ACM_KEY_TYPES}}),
+        "CertificateArn",
+        TagCall("list_tags_for_certificate", "CertificateArn", "Tags"),
+        name=lambda summary, tags: tags.get("Name") or summary.get("DomainName"),  # the domain without a Name
+        arn="CertificateArn",
+    ),
+    "s3_bucket": Kind(
+        "s3",
+        _buckets,
+        "Name",
+        TagCall(
+            "get_bucket_tagging",
+            "Bucket",
+            "TagSet",
+            tag_of=lambda b: b["Name"],
+            missing=["NoSuchTagSet"],
+            gone_is_untagged=True,
+        ),
+        name="Name",
+        arn=lambda b: f"arn:aws:s3:::{b['Name']}",
+        region=lambda b, region: b.get("BucketRegion"),  # the census locates the others
+    ),
+    "ecr_repository": _named_kind(
+        "ecr",
+        ("describe_repositories", "repositories"),
+        "repositoryName",
+        "repositoryArn",
+        TagCall("list_tags_for_resource", "resourceArn", "tags"),
+    ),
+    "log_group": _named_kind(
+        "logs",
+        ("describe_log_groups", "logGroups"),
+        "logGroupName",
+        _log_group_arn,
+        TagCall("list_tags_for_resource", "resourceArn", "tags"),
+    ),
+    "alarm": _named_kind(
+        "cloudwatch", _alarms, "AlarmName", "AlarmArn", TagCall("list_tags_for_resource", "ResourceARN", "Tags")
+    ),
+    "sns_topic": Kind(
+        "sns",
+        ("list_topics", "Topics"),
+        "TopicArn",
+        TagCall("list_tags_for_resource", "ResourceArn", "Tags"),
+        name=lambda topic, tags: topic["TopicArn"].rsplit(":", 1)[-1],
+        arn="TopicArn",
+    ),
+    # IAM is global: every role of the account, region None; ListRoles does not return tags on AWS.
+    "iam_role": Kind(
+        "iam",
+        ("list_roles", "Roles"),
+        "RoleName",
+        TagCall("list_role_tags", "RoleName", "Tags", tag_of=lambda role: role["RoleName"]),
+        name="RoleName",
+        arn="Arn",
+        keep=lambda role: not role.get("Path", "/").startswith("/aws-service-role/"),  # service-linked: AWS's own
+        region=lambda role, region: GLOBAL,
+    ),
+}
+
+
+def _lister_of(type_name, kind):
+    return Lister(type_name, kind.service, lambda client, region: list_kind(kind, type_name, client, region))
+
+
+LISTERS = {type_name: _lister_of(type_name, kind) for type_name, kind in KINDS.items()}
 
 
 TYPES = list(LISTERS)

@@ -369,8 +369,7 @@ def task_definition_key(reference):
     return None
 
 
-def validate_service_params(params):
-    """Check the ecs_service options before any call; ECSValidationError says what is wrong and what to do."""
+def _validate_service_identity(params):
     name, cluster = params["name"], params["cluster"]
     if not re.match(r"^[A-Za-z0-9_-]{1,255}$", name or ""):
         raise ECSValidationError(
@@ -380,8 +379,10 @@ def validate_service_params(params):
         raise ECSValidationError("cluster must not be empty")
     if params["wait_timeout"] <= 0:
         raise ECSValidationError(f"wait_timeout={params['wait_timeout']} must be a positive number of seconds")
-    if params["state"] != "present":
-        return
+
+
+def _validate_service_task(params):
+    """The task definition (a pinned revision), the desired count and the health check grace period."""
     if task_definition_key(params["task_definition"]) is None:
         raise ECSValidationError(
             f"task_definition={params['task_definition']!r} is neither family:revision (for example payment-api:42) "
@@ -393,7 +394,9 @@ def validate_service_params(params):
     grace = params["health_check_grace_period_seconds"]
     if grace is not None and not 0 <= grace <= GRACE_MAX:
         raise ECSValidationError(f"health_check_grace_period_seconds={grace} is outside 0 to {GRACE_MAX}")
-    network = params["network_configuration"]
+
+
+def _validate_service_network(network):
     if not network["subnets"]:
         raise ECSValidationError("network_configuration.subnets must name at least one subnet (awsvpc tasks)")
     for option in ("subnets", "security_groups"):
@@ -405,7 +408,9 @@ def validate_service_params(params):
         raise ECSValidationError("network_configuration.subnets: ECS accepts at most 16 subnets")
     if len(network["security_groups"] or []) > 5:
         raise ECSValidationError("network_configuration.security_groups: ECS accepts at most 5 security groups")
-    deployment = params["deployment_configuration"]
+
+
+def _validate_service_deployment(deployment):
     low, high = deployment["minimum_healthy_percent"], deployment["maximum_percent"]
     if not 0 <= low <= 100:
         raise ECSValidationError(
@@ -422,8 +427,9 @@ def validate_service_params(params):
             "deployment_configuration.deployment_circuit_breaker: rollback=true needs enable=true (only an enabled "
             "circuit breaker fails a deployment, and so rolls it back)"
         )
-    validate_strategy(params["capacity_provider_strategy"], "capacity_provider_strategy")
-    balancers = params["load_balancers"] or []
+
+
+def _validate_service_load_balancers(balancers):
     seen = set()
     for lb in balancers:
         key = (lb["target_group_arn"], lb["container_name"], lb["container_port"])
@@ -438,6 +444,18 @@ def validate_service_params(params):
             )
     if len(balancers) > 5:
         raise ECSValidationError("load_balancers: ECS attaches at most 5 target groups to a service")
+
+
+def validate_service_params(params):
+    """Check the ecs_service options before any call; ECSValidationError says what is wrong and what to do."""
+    _validate_service_identity(params)
+    if params["state"] != "present":
+        return
+    _validate_service_task(params)
+    _validate_service_network(params["network_configuration"])
+    _validate_service_deployment(params["deployment_configuration"])
+    validate_strategy(params["capacity_provider_strategy"], "capacity_provider_strategy")
+    _validate_service_load_balancers(params["load_balancers"] or [])
 
 
 def task_definition_problem(task_definition, params):
@@ -762,85 +780,106 @@ def immutable_message(cluster, name, problems):
     )
 
 
-def plan_service(params, service, task_definition_arn):
-    """Compare a service with the options; the ServicePlan that converges it."""
-    plan = ServicePlan()
-    plan.immutable = _immutable_differences(params, service)
-    view = service_view(service, None)
-
-    def change(option, before, after, request):
-        plan.changes[option] = (before, after)
-        plan.request.update(request)
-
+# Each comparison below: (option, before, after, UpdateService request) when the option differs, else None.
+def _task_definition_change(params, service, view, task_definition_arn):
     if task_definition_key(service.get("taskDefinition")) != task_definition_key(task_definition_arn):
-        change(
+        return (
             "task_definition",
             service.get("taskDefinition"),
             task_definition_arn,
             {"taskDefinition": task_definition_arn},
         )
-    if params["desired_count"] is not None and service.get("desiredCount") != params["desired_count"]:
-        change(
-            "desired_count",
-            service.get("desiredCount"),
-            params["desired_count"],
-            {"desiredCount": params["desired_count"]},
-        )
+    return None
 
+
+def _desired_count_change(params, service, view, task_definition_arn):
+    wanted = params["desired_count"]
+    if wanted is not None and service.get("desiredCount") != wanted:
+        return ("desired_count", service.get("desiredCount"), wanted, {"desiredCount": wanted})
+    return None
+
+
+def _network_change(params, service, view, task_definition_arn):
     # Security groups not given are the service's own (network_request), so they compare equal.
-    network = view["network_configuration"]
-    wanted_network = _network_view(network_request(params, service.get("networkConfiguration")))
-    if network != wanted_network:
-        change(
-            "network_configuration",
-            network,
-            wanted_network,
-            {"networkConfiguration": network_request(params, service.get("networkConfiguration"))},
-        )
+    request = network_request(params, service.get("networkConfiguration"))
+    wanted = _network_view(request)
+    if view["network_configuration"] != wanted:
+        return ("network_configuration", view["network_configuration"], wanted, {"networkConfiguration": request})
+    return None
 
+
+def _grace_change(params, service, view, task_definition_arn):
     grace = params["health_check_grace_period_seconds"]
-    current_grace = service.get("healthCheckGracePeriodSeconds") or 0
-    if grace is not None and current_grace != grace:
-        change("health_check_grace_period_seconds", current_grace, grace, {"healthCheckGracePeriodSeconds": grace})
+    current = service.get("healthCheckGracePeriodSeconds") or 0
+    if grace is not None and current != grace:
+        return ("health_check_grace_period_seconds", current, grace, {"healthCheckGracePeriodSeconds": grace})
+    return None
 
-    wanted_deployment = _deployment_configuration_view(deployment_request(params))
-    if view["deployment_configuration"] != wanted_deployment:
-        change(
-            "deployment_configuration",
-            view["deployment_configuration"],
-            wanted_deployment,
-            {"deploymentConfiguration": deployment_request(params)},
+
+def _deployment_change(params, service, view, task_definition_arn):
+    wanted = _deployment_configuration_view(deployment_request(params))
+    if view["deployment_configuration"] != wanted:
+        request = {"deploymentConfiguration": deployment_request(params)}
+        return ("deployment_configuration", view["deployment_configuration"], wanted, request)
+    return None
+
+
+def _load_balancers_change(params, service, view, task_definition_arn):
+    if params["load_balancers"] is None:
+        return None
+    wanted = _load_balancers_view(load_balancers_request(params["load_balancers"]))
+    if view["load_balancers"] != wanted:
+        request = {"loadBalancers": load_balancers_request(params["load_balancers"])}
+        return ("load_balancers", view["load_balancers"], wanted, request)
+    return None
+
+
+def _strategy_change(params, service, view, task_definition_arn):
+    if not (params["capacity_provider_strategy"] and service.get("capacityProviderStrategy")):
+        return None
+    request = strategy_request(params["capacity_provider_strategy"])
+    if comparable_strategy(service.get("capacityProviderStrategy")) != comparable_strategy(request):
+        return (
+            "capacity_provider_strategy",
+            view["capacity_provider_strategy"],
+            strategy_view(request),
+            {"capacityProviderStrategy": request},
         )
+    return None
 
-    if params["load_balancers"] is not None:
-        wanted_lbs = _load_balancers_view(load_balancers_request(params["load_balancers"]))
-        if view["load_balancers"] != wanted_lbs:
-            change(
-                "load_balancers",
-                view["load_balancers"],
-                wanted_lbs,
-                {"loadBalancers": load_balancers_request(params["load_balancers"])},
-            )
 
-    if params["capacity_provider_strategy"] and service.get("capacityProviderStrategy"):
-        wanted = comparable_strategy(strategy_request(params["capacity_provider_strategy"]))
-        if comparable_strategy(service.get("capacityProviderStrategy")) != wanted:
-            change(
-                "capacity_provider_strategy",
-                view["capacity_provider_strategy"],
-                strategy_view(strategy_request(params["capacity_provider_strategy"])),
-                {"capacityProviderStrategy": strategy_request(params["capacity_provider_strategy"])},
-            )
+SERVICE_COMPARISONS = (
+    _task_definition_change,
+    _desired_count_change,
+    _network_change,
+    _grace_change,
+    _deployment_change,
+    _load_balancers_change,
+    _strategy_change,
+)
+# Options compared as they are: (option, UpdateService field).
+SIMPLE_SERVICE_OPTIONS = (
+    ("platform_version", "platformVersion"),
+    ("enable_execute_command", "enableExecuteCommand"),
+    ("propagate_tags", "propagateTags"),
+    ("enable_ecs_managed_tags", "enableECSManagedTags"),
+)
 
-    simple = (
-        ("platform_version", "platformVersion", view["platform_version"]),
-        ("enable_execute_command", "enableExecuteCommand", view["enable_execute_command"]),
-        ("propagate_tags", "propagateTags", view["propagate_tags"]),
-        ("enable_ecs_managed_tags", "enableECSManagedTags", view["enable_ecs_managed_tags"]),
-    )
-    for option, field, current in simple:
-        if current != params[option]:
-            change(option, current, params[option], {field: params[option]})
+
+def plan_service(params, service, task_definition_arn):
+    """Compare a service with the options; the ServicePlan that converges it."""
+    plan = ServicePlan()
+    plan.immutable = _immutable_differences(params, service)
+    view = service_view(service, None)
+    differences = [compare(params, service, view, task_definition_arn) for compare in SERVICE_COMPARISONS]
+    differences += [
+        (option, view[option], params[option], {field: params[option]})
+        for option, field in SIMPLE_SERVICE_OPTIONS
+        if view[option] != params[option]
+    ]
+    for option, before, after, request in filter(None, differences):
+        plan.changes[option] = (before, after)
+        plan.request.update(request)
     return plan
 
 

@@ -249,12 +249,8 @@ def _named_entries(where, entries, value_key):
     return names
 
 
-def prepare_container(definition, index, network_mode):
-    """One container definition as RegisterTaskDefinition gets it (a copy: string values of the API given as numbers
-    become strings, ports given as strings become numbers), validated."""
-    if not isinstance(definition, dict):
-        raise ECSValidationError(f"container_definitions[{index}] must be a dict, got {definition!r}")
-    container = copy.deepcopy(definition)
+def _check_container_identity(container, index):
+    """``at`` (how messages name the container), once its name and image are valid."""
     name = container.get("name")
     at = f"container_definitions[{index}]" + (f" ({name})" if name else "")
     if not isinstance(name, str) or not CONTAINER_NAME.match(name):
@@ -264,36 +260,44 @@ def prepare_container(definition, index, network_mode):
     image = container.get("image")
     if not isinstance(image, str) or not image.strip():
         raise ECSValidationError(f"{at}: image={image!r}; every container needs an image")
+    return at
 
+
+def _prepare_port_mapping(where, mapping, network_mode):
+    if not isinstance(mapping, dict):
+        raise ECSValidationError(f"{where} must be a dict with containerPort")
+    if "containerPort" in mapping:
+        mapping["containerPort"] = _port(f"{where}.containerPort", mapping["containerPort"])
+    elif "containerPortRange" not in mapping:
+        raise ECSValidationError(f"{where}: containerPort is missing")
+    if mapping.get("hostPort") is not None:
+        mapping["hostPort"] = _port(f"{where}.hostPort", mapping["hostPort"])
+        if network_mode == "awsvpc" and mapping["hostPort"] != mapping.get("containerPort"):
+            raise ECSValidationError(
+                f"{where}: hostPort={mapping['hostPort']} differs from containerPort="
+                f"{mapping.get('containerPort')}; in the awsvpc network mode hostPort must equal containerPort "
+                "(or be left out)"
+            )
+    protocol = mapping.get("protocol")
+    if protocol is not None and protocol not in PROTOCOLS:
+        raise ECSValidationError(f"{where}: protocol={protocol!r}; valid: {', '.join(PROTOCOLS)}")
+
+
+def _prepare_port_mappings(container, at, network_mode):
     mappings = container.get("portMappings") or []
     if not isinstance(mappings, list):
         raise ECSValidationError(f"{at}: portMappings must be a list")
     for number, mapping in enumerate(mappings):
-        where = f"{at}: portMappings[{number}]"
-        if not isinstance(mapping, dict):
-            raise ECSValidationError(f"{where} must be a dict with containerPort")
-        if "containerPort" in mapping:
-            mapping["containerPort"] = _port(f"{where}.containerPort", mapping["containerPort"])
-        elif "containerPortRange" not in mapping:
-            raise ECSValidationError(f"{where}: containerPort is missing")
-        if mapping.get("hostPort") is not None:
-            mapping["hostPort"] = _port(f"{where}.hostPort", mapping["hostPort"])
-            if network_mode == "awsvpc" and mapping["hostPort"] != mapping.get("containerPort"):
-                raise ECSValidationError(
-                    f"{where}: hostPort={mapping['hostPort']} differs from containerPort="
-                    f"{mapping.get('containerPort')}; in the awsvpc network mode hostPort must equal containerPort "
-                    "(or be left out)"
-                )
-        protocol = mapping.get("protocol")
-        if protocol is not None and protocol not in PROTOCOLS:
-            raise ECSValidationError(f"{where}: protocol={protocol!r}; valid: {', '.join(PROTOCOLS)}")
+        _prepare_port_mapping(f"{at}: portMappings[{number}]", mapping, network_mode)
 
+
+def _prepare_environment_and_secrets(container, at):
+    """Environment values as strings; secrets as ARNs only (their values never in a message); no name in both."""
     environment = container.get("environment") or []
     env_names = _named_entries(f"{at}: environment", environment, "value")
     for entry in environment:
         if "value" in entry:
             entry["value"] = _scalar_text(f"{at}: environment {entry['name']}", entry["value"])
-
     secrets = container.get("secrets") or []
     secret_names = _named_entries(f"{at}: secrets", secrets, "valueFrom")
     for entry in secrets:
@@ -313,6 +317,9 @@ def prepare_container(definition, index, network_mode):
             "is a secret)"
         )
 
+
+def _prepare_string_maps(container, at):
+    """The log driver's options and the other string maps (STRING_MAPS) with string values."""
     log = container.get("logConfiguration")
     if log is not None:
         if not isinstance(log, dict) or not log.get("logDriver"):
@@ -327,6 +334,18 @@ def prepare_container(definition, index, network_mode):
         if isinstance(values, dict):
             for key in list(values):
                 values[key] = _scalar_text(f"{at}: {field}.{key}", values[key])
+
+
+def prepare_container(definition, index, network_mode):
+    """One container definition as RegisterTaskDefinition gets it (a copy: string values of the API given as numbers
+    become strings, ports given as strings become numbers), validated."""
+    if not isinstance(definition, dict):
+        raise ECSValidationError(f"container_definitions[{index}] must be a dict, got {definition!r}")
+    container = copy.deepcopy(definition)
+    at = _check_container_identity(container, index)
+    _prepare_port_mappings(container, at, network_mode)
+    _prepare_environment_and_secrets(container, at)
+    _prepare_string_maps(container, at)
     return container
 
 
@@ -349,25 +368,7 @@ def check_known_keys(items, option, members, shape):
             )
 
 
-def validate_task_definition_params(params):
-    """Check the options before any call; returns the prepared container definitions (RegisterTaskDefinition's
-    containerDefinitions). ECSValidationError says what is wrong and what is valid."""
-    family = params["family"]
-    if not isinstance(family, str) or not FAMILY.match(family):
-        raise ECSValidationError(
-            f"family={family!r}: a task definition family is 1 to 255 letters, digits, hyphens and underscores"
-        )
-    if params["state"] != "present":
-        return []
-    params["cpu"] = task_size("cpu", params["cpu"])
-    params["memory"] = task_size("memory", params["memory"])
-    compatibilities = params["requires_compatibilities"] or []
-    if "FARGATE" in compatibilities:
-        _validate_fargate(params)
-    definitions = params["container_definitions"] or []
-    if not definitions:
-        raise ECSValidationError("container_definitions must list at least one container")
-    containers = [prepare_container(d, i, params["network_mode"]) for i, d in enumerate(definitions)]
+def _check_unique_containers(containers):
     names = [c["name"] for c in containers]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -375,31 +376,46 @@ def validate_task_definition_params(params):
             f"container_definitions: the container name {duplicates[0]!r} is used more than once; container names "
             "must be unique within a task definition"
         )
-    role = params["execution_role_arn"]
-    if not role:
-        for container in containers:
-            at = f"container_definitions ({container['name']})"
-            if container.get("secrets"):
+
+
+# What a container reads with the task execution role: (applies on Fargate only, test, message after "{at}: ").
+EXECUTION_ROLE_NEEDS = (
+    (
+        False,
+        lambda c: c.get("secrets"),
+        "secrets need execution_role_arn (ECS reads the secrets with the task execution role)",
+    ),
+    (
+        False,
+        lambda c: c.get("repositoryCredentials"),
+        "repositoryCredentials need execution_role_arn (ECS reads the registry credentials with the task execution "
+        "role)",
+    ),
+    (
+        True,
+        lambda c: (c.get("logConfiguration") or {}).get("logDriver") == "awslogs",
+        "the awslogs log driver on Fargate needs execution_role_arn (ECS writes the logs with the task execution role)",
+    ),
+    (
+        True,
+        lambda c: ECR_IMAGE.match(c["image"]),
+        "the ECR image {image} on Fargate needs execution_role_arn (ECS pulls it with the task execution role)",
+    ),
+)
+
+
+def _check_execution_role(containers, params, fargate):
+    if params["execution_role_arn"]:
+        return
+    for container in containers:
+        for fargate_only, needs, message in EXECUTION_ROLE_NEEDS:
+            if (fargate or not fargate_only) and needs(container):
                 raise ECSValidationError(
-                    f"{at}: secrets need execution_role_arn (ECS reads the secrets with the task execution role)"
+                    f"container_definitions ({container['name']}): " + message.format(image=container["image"])
                 )
-            if container.get("repositoryCredentials"):
-                raise ECSValidationError(
-                    f"{at}: repositoryCredentials need execution_role_arn (ECS reads the registry credentials with "
-                    "the task execution role)"
-                )
-            if "FARGATE" in compatibilities:
-                if (container.get("logConfiguration") or {}).get("logDriver") == "awslogs":
-                    raise ECSValidationError(
-                        f"{at}: the awslogs log driver on Fargate needs execution_role_arn (ECS writes the logs with "
-                        "the task execution role)"
-                    )
-                if ECR_IMAGE.match(container["image"]):
-                    raise ECSValidationError(
-                        f"{at}: the ECR image {container['image']} on Fargate needs execution_role_arn (ECS pulls it "
-                        "with the task execution role)"
-                    )
-    volumes = params["volumes"] or []
+
+
+def _check_volumes(volumes, containers):
     volume_names = []
     for index, volume in enumerate(volumes):
         if not isinstance(volume, dict) or not volume.get("name"):
@@ -416,6 +432,30 @@ def validate_task_definition_params(params):
                     f"container_definitions ({container['name']}): mountPoints sourceVolume={source!r} is not a volume "
                     f"of the task (volumes: {', '.join(volume_names) or 'none'})"
                 )
+
+
+def validate_task_definition_params(params):
+    """Check the options before any call; returns the prepared container definitions (RegisterTaskDefinition's
+    containerDefinitions). ECSValidationError says what is wrong and what is valid."""
+    family = params["family"]
+    if not isinstance(family, str) or not FAMILY.match(family):
+        raise ECSValidationError(
+            f"family={family!r}: a task definition family is 1 to 255 letters, digits, hyphens and underscores"
+        )
+    if params["state"] != "present":
+        return []
+    params["cpu"] = task_size("cpu", params["cpu"])
+    params["memory"] = task_size("memory", params["memory"])
+    fargate = "FARGATE" in (params["requires_compatibilities"] or [])
+    if fargate:
+        _validate_fargate(params)
+    definitions = params["container_definitions"] or []
+    if not definitions:
+        raise ECSValidationError("container_definitions must list at least one container")
+    containers = [prepare_container(d, i, params["network_mode"]) for i, d in enumerate(definitions)]
+    _check_unique_containers(containers)
+    _check_execution_role(containers, params, fargate)
+    _check_volumes(params["volumes"] or [], containers)
     return containers
 
 

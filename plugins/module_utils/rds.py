@@ -677,6 +677,84 @@ def comparable_value(value, meta=None):
     return _COMPARABLE.get(_kind(meta or {}), str)(text)
 
 
+def _not_settable(name, meta, names, family):
+    """Why a parameter cannot be set at all (unknown to the family, or not modifiable), or None."""
+    if meta is None:
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.7)
+        close += [n for n in names if n.lower() == name.lower() and n not in close]
+        hint = f"did you mean {' or '.join(close)}?" if close else "no parameter has a similar name"
+        return f"parameters.{name} is not a parameter of family {family}; {hint}"
+    if meta.get("IsModifiable") is False:
+        return (
+            f"parameters.{name} cannot be set: RDS does not allow modifying it in family {family} "
+            f"(IsModifiable false; its value is {meta.get('ParameterValue') or 'chosen by RDS'})"
+        )
+    return None
+
+
+def _formula_number(name, value, text, meta, variables, instance_class):
+    """(the number a formula comes to, None when unknown; an error or None)."""
+    try:
+        number = evaluate_formula(text, variables)
+    except FormulaError as e:
+        return None, f"parameters.{name}={value} is invalid: {e}"
+    if number is UNKNOWN:
+        return None, None
+    if _kind(meta) != "boolean" and not number_allowed(number, parse_allowed_values(meta.get("AllowedValues"))):
+        return None, f"parameters.{name}={value} is invalid: it is {number} on {instance_class}; {_allowed_text(meta)}"
+    return number, None
+
+
+def _memory_error(name, value, text, number, meta, unit, memory, instance_class):
+    """The error of a memory-sized parameter larger than the class's memory, or None."""
+    if number * unit <= memory:
+        return None
+    shown = f"{value} = {number}" if is_formula(text) else f"{value}"
+    default = meta.get("ParameterValue")
+    return (
+        f"parameters.{name}={shown} ({_gib(number * unit)} GiB) exceeds the memory of {instance_class} "
+        f"({_gib(memory)} GiB): at most {memory // unit} ({UNIT_NAMES[unit]})"
+        + (f"; the RDS default is {default}" if default else "")
+    )
+
+
+def _class_variables(resources):
+    """The formula variables the class gives (its memory, its vCPUs)."""
+    variables = {}
+    if resources:
+        variables["DBInstanceClassMemory"] = resources["memory_bytes"]
+        if resources.get("vcpus"):
+            variables["DBInstanceVCPU"] = resources["vcpus"]
+    return variables
+
+
+def _check_parameter(name, value, meta, context):
+    """(the text to send, or None; the error, or None) of one wanted parameter."""
+    family, names, variables, instance_class = (
+        context["family"],
+        context["names"],
+        context["variables"],
+        context["class"],
+    )
+    error = _not_settable(name, meta, names, family)
+    if error:
+        return None, error
+    try:
+        text, number = render_value(name, value, meta)
+    except ValueError as e:
+        return None, str(e)
+    if number is None and is_formula(text):
+        number, error = _formula_number(name, value, text, meta, variables, instance_class)
+        if error:
+            return None, error
+    unit, resources = context["memory_units"].get(name), context["resources"]
+    if unit and number is not None and resources:
+        error = _memory_error(name, value, text, number, meta, unit, resources["memory_bytes"], instance_class)
+        if error:
+            return None, error
+    return text, None
+
+
 def validate_parameters(parameters, defaults, family, instance_class=None, resources=None):
     """Check wanted parameters against the family's engine defaults (and the class memory).
 
@@ -685,62 +763,21 @@ def validate_parameters(parameters, defaults, family, instance_class=None, resou
     ``resources`` is instance_class_resources() of ``instance_class`` (None without a class).
     """
     rendered, errors, notes = {}, [], []
-    names = sorted(defaults)
-    variables = {}
-    if resources:
-        variables["DBInstanceClassMemory"] = resources["memory_bytes"]
-        if resources.get("vcpus"):
-            variables["DBInstanceVCPU"] = resources["vcpus"]
-    memory_units = memory_parameters(family)
+    context = {
+        "family": family,
+        "names": sorted(defaults),
+        "variables": _class_variables(resources),
+        "class": instance_class,
+        "resources": resources,
+        "memory_units": memory_parameters(family),
+    }
     for key in sorted(parameters or {}, key=str):
-        value = parameters[key]
         name = to_text(key)
-        meta = defaults.get(name)
-        if meta is None:
-            close = difflib.get_close_matches(name, names, n=3, cutoff=0.7)
-            close += [n for n in names if n.lower() == name.lower() and n not in close]
-            hint = f"did you mean {' or '.join(close)}?" if close else "no parameter has a similar name"
-            errors.append(f"parameters.{name} is not a parameter of family {family}; {hint}")
+        text, error = _check_parameter(name, parameters[key], defaults.get(name), context)
+        if error:
+            errors.append(error)
             continue
-        if meta.get("IsModifiable") is False:
-            errors.append(
-                f"parameters.{name} cannot be set: RDS does not allow modifying it in family {family} "
-                f"(IsModifiable false; its value is {meta.get('ParameterValue') or 'chosen by RDS'})"
-            )
-            continue
-        try:
-            text, number = render_value(name, value, meta)
-        except ValueError as e:
-            errors.append(str(e))
-            continue
-        if number is None and is_formula(text):
-            try:
-                number = evaluate_formula(text, variables)
-            except FormulaError as e:
-                errors.append(f"parameters.{name}={value} is invalid: {e}")
-                continue
-            if number is UNKNOWN:
-                number = None
-            elif _kind(meta) != "boolean" and not number_allowed(
-                number, parse_allowed_values(meta.get("AllowedValues"))
-            ):
-                errors.append(
-                    f"parameters.{name}={value} is invalid: it is {number} on {instance_class}; {_allowed_text(meta)}"
-                )
-                continue
-        unit = memory_units.get(name)
-        if unit and number is not None and resources:
-            memory = resources["memory_bytes"]
-            if number * unit > memory:
-                shown = f"{value} = {number}" if is_formula(text) else f"{value}"
-                default = meta.get("ParameterValue")
-                errors.append(
-                    f"parameters.{name}={shown} ({_gib(number * unit)} GiB) exceeds the memory of {instance_class} "
-                    f"({_gib(memory)} GiB): at most {memory // unit} ({UNIT_NAMES[unit]})"
-                    + (f"; the RDS default is {default}" if default else "")
-                )
-                continue
-        elif unit and not resources and name not in notes:
+        if context["memory_units"].get(name) and not resources and name not in notes:
             notes.append(name)
         rendered[name] = text
     return rendered, errors, notes

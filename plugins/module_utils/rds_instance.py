@@ -474,19 +474,7 @@ def _check_range(option, value, low, high, why):
         raise RDSInstanceValidationError(f"{option}={value} is out of range: {why} allows {low} to {high}")
 
 
-def validate_params(params):
-    """Raise RDSInstanceValidationError for options RDS would reject; return a list of warnings.
-
-    ``params`` are the module parameters after defaults (see the module's argument_spec).
-    """
-    warnings = []
-    identifier = params["db_instance_identifier"]
-    _check_identifier(identifier, "db_instance_identifier", 63)
-    if params["state"] == "absent":
-        if not params["skip_final_snapshot"]:
-            _check_identifier(final_snapshot_identifier(params), "final_snapshot_identifier", 255)
-        return warnings
-
+def _refuse_unmanaged_password(params):
     if not params["manage_master_user_password"]:
         raise RDSInstanceValidationError(
             "manage_master_user_password=false is refused: this module never handles database passwords. With "
@@ -494,13 +482,13 @@ def validate_params(params):
             "and rotates it; applications read it from the secret (instance.master_user_secret.secret_arn), so it "
             "never passes through Ansible variables, inventories, logs or module arguments."
         )
-    engine = params["engine"]
-    family = engine_family(engine)
-    storage_type = params["storage_type"]
-    size = params["allocated_storage"]
-    iops, throughput = params["iops"], params["storage_throughput"]
-    max_size = params["max_allocated_storage"]
 
+
+def _validate_storage_size(params):
+    """allocated_storage and max_allocated_storage: positive, in the storage type's range, the maximum above."""
+    engine, storage_type = params["engine"], params["storage_type"]
+    family = engine_family(engine)
+    size, max_size = params["allocated_storage"], params["max_allocated_storage"]
     if size is not None and size < 1:
         raise RDSInstanceValidationError(f"allocated_storage={size} must be a positive number of GiB")
     if size is not None and family in SIZED_ENGINES:
@@ -514,95 +502,125 @@ def validate_params(params):
     if max_size and family in SIZED_ENGINES:
         _check_range("max_allocated_storage", max_size, 1, STORAGE_SIZES[storage_type][1], f"{storage_type} storage")
 
-    if storage_type == "gp2":
-        for option, value in (("iops", iops), ("storage_throughput", throughput)):
-            if value is not None:
-                raise RDSInstanceValidationError(
-                    f"{option}={value} cannot be set for gp2 storage: gp2 performance follows the size "
-                    "(3 IOPS per GiB); use storage_type=gp3 to set IOPS and throughput"
-                )
-    elif storage_type in ("io1", "io2"):
-        if iops is None:
+
+def _validate_gp2_performance(params):
+    for option in ("iops", "storage_throughput"):
+        if params[option] is not None:
             raise RDSInstanceValidationError(
-                f"storage_type={storage_type} needs iops (provisioned IOPS storage is sold by the IOPS): set iops, "
-                f"for example {max(PROVISIONED_IOPS[0], (size or 100) * 10)}"
-            )
-        if throughput is not None:
-            raise RDSInstanceValidationError(
-                f"storage_throughput={throughput} cannot be set for {storage_type} storage: RDS sets it from the "
-                "IOPS; storage_throughput is only for gp3"
-            )
-        if family in SIZED_ENGINES:
-            _check_range("iops", iops, PROVISIONED_IOPS[0], PROVISIONED_IOPS[1], f"{storage_type} for {engine}")
-        low, high = IOPS_RATIO[storage_type]
-        for option, gib in (("allocated_storage", size), ("max_allocated_storage", max_size)):
-            if gib and not low <= iops / gib <= high:
-                raise RDSInstanceValidationError(
-                    f"iops={iops} with {option}={gib} is {iops / gib:g} IOPS per GiB: {storage_type} needs "
-                    f"{low:g} to {high:g} IOPS per GiB of storage (so {math.ceil(low * gib)} to {int(high * gib)} "
-                    f"IOPS for {gib} GiB)"
-                )
-    elif storage_type == "gp3":
-        table = GP3.get(family)
-        if table is not None and (iops is not None or throughput is not None):
-            threshold, low, _high, iops_range, throughput_range = table
-            if threshold is not None and size is not None and size < threshold:
-                given = " and ".join(
-                    f"{option}={value}"
-                    for option, value in (("iops", iops), ("storage_throughput", throughput))
-                    if value is not None
-                )
-                raise RDSInstanceValidationError(
-                    f"iops/storage_throughput cannot be set for a gp3 {engine} volume under {threshold} GiB: AWS "
-                    f"gives {low[0]} IOPS / {low[1]} MiB/s baseline there (got {given} with allocated_storage="
-                    f"{size}). Remove iops and storage_throughput, or set allocated_storage to at least {threshold} "
-                    "to provision them."
-                )
-            _check_range("iops", iops, iops_range[0], iops_range[1], f"gp3 for {engine} at this size")
-            _check_range(
-                "storage_throughput", throughput, throughput_range[0], throughput_range[1], f"gp3 for {engine} (MiB/s)"
+                f"{option}={params[option]} cannot be set for gp2 storage: gp2 performance follows the size "
+                "(3 IOPS per GiB); use storage_type=gp3 to set IOPS and throughput"
             )
 
+
+def _validate_provisioned_iops(params):
+    """io1/io2: IOPS needed, in range and in ratio to the storage; no throughput."""
+    engine, storage_type = params["engine"], params["storage_type"]
+    size, iops, throughput = params["allocated_storage"], params["iops"], params["storage_throughput"]
+    if iops is None:
+        raise RDSInstanceValidationError(
+            f"storage_type={storage_type} needs iops (provisioned IOPS storage is sold by the IOPS): set iops, "
+            f"for example {max(PROVISIONED_IOPS[0], (size or 100) * 10)}"
+        )
+    if throughput is not None:
+        raise RDSInstanceValidationError(
+            f"storage_throughput={throughput} cannot be set for {storage_type} storage: RDS sets it from the "
+            "IOPS; storage_throughput is only for gp3"
+        )
+    if engine_family(engine) in SIZED_ENGINES:
+        _check_range("iops", iops, PROVISIONED_IOPS[0], PROVISIONED_IOPS[1], f"{storage_type} for {engine}")
+    low, high = IOPS_RATIO[storage_type]
+    for option in ("allocated_storage", "max_allocated_storage"):
+        gib = params[option]
+        if gib and not low <= iops / gib <= high:
+            raise RDSInstanceValidationError(
+                f"iops={iops} with {option}={gib} is {iops / gib:g} IOPS per GiB: {storage_type} needs "
+                f"{low:g} to {high:g} IOPS per GiB of storage (so {math.ceil(low * gib)} to {int(high * gib)} "
+                f"IOPS for {gib} GiB)"
+            )
+
+
+def _validate_gp3_performance(params):
+    """gp3: IOPS and throughput only above the engine's baseline size, in the engine's ranges."""
+    engine, size = params["engine"], params["allocated_storage"]
+    iops, throughput = params["iops"], params["storage_throughput"]
+    table = GP3.get(engine_family(engine))
+    if table is None or (iops is None and throughput is None):
+        return
+    threshold, low, _high, iops_range, throughput_range = table
+    if threshold is not None and size is not None and size < threshold:
+        given = " and ".join(
+            f"{option}={value}"
+            for option, value in (("iops", iops), ("storage_throughput", throughput))
+            if value is not None
+        )
+        raise RDSInstanceValidationError(
+            f"iops/storage_throughput cannot be set for a gp3 {engine} volume under {threshold} GiB: AWS "
+            f"gives {low[0]} IOPS / {low[1]} MiB/s baseline there (got {given} with allocated_storage="
+            f"{size}). Remove iops and storage_throughput, or set allocated_storage to at least {threshold} "
+            "to provision them."
+        )
+    _check_range("iops", iops, iops_range[0], iops_range[1], f"gp3 for {engine} at this size")
+    _check_range(
+        "storage_throughput", throughput, throughput_range[0], throughput_range[1], f"gp3 for {engine} (MiB/s)"
+    )
+
+
+# storage_type -> the check of its IOPS and throughput.
+STORAGE_PERFORMANCE_CHECKS = {
+    "gp2": _validate_gp2_performance,
+    "io1": _validate_provisioned_iops,
+    "io2": _validate_provisioned_iops,
+    "gp3": _validate_gp3_performance,
+}
+
+
+def _validate_backup_retention(params, warnings):
     retention = params["backup_retention_period"]
     _check_range("backup_retention_period", retention, 0, 35, "RDS (days; 0 turns automated backups off)")
     if retention == 0:
         warnings.append(
-            f"backup_retention_period=0 turns automated backups and point-in-time recovery off for {identifier!r}"
+            "backup_retention_period=0 turns automated backups and point-in-time recovery off for "
+            f"{params['db_instance_identifier']!r}"
         )
 
-    backup = maintenance = None
-    if params["preferred_backup_window"] is not None:
-        backup = _backup_window(params["preferred_backup_window"])
-        if backup is None:
-            raise RDSInstanceValidationError(
-                f"preferred_backup_window={params['preferred_backup_window']!r} is not hh24:mi-hh24:mi in UTC, "
-                "for example '03:00-03:30'"
-            )
-        if backup[1] < 30:
-            raise RDSInstanceValidationError(
-                f"preferred_backup_window={params['preferred_backup_window']!r} is {backup[1]} minutes: RDS needs at "
-                "least 30 minutes"
-            )
-    if params["preferred_maintenance_window"] is not None:
-        maintenance = _maintenance_window(params["preferred_maintenance_window"])
-        if maintenance is None:
-            raise RDSInstanceValidationError(
-                f"preferred_maintenance_window={params['preferred_maintenance_window']!r} is not "
-                "ddd:hh24:mi-ddd:hh24:mi in UTC, for example 'sun:04:00-sun:04:30'"
-            )
-        if maintenance[1] < 30:
-            raise RDSInstanceValidationError(
-                f"preferred_maintenance_window={params['preferred_maintenance_window']!r} is {maintenance[1]} "
-                "minutes: RDS needs at least 30 minutes"
-            )
+
+# option -> (parse to (start, length) in minutes, the format expected)
+WINDOWS = {
+    "preferred_backup_window": (_backup_window, "hh24:mi-hh24:mi in UTC, for example '03:00-03:30'"),
+    "preferred_maintenance_window": (
+        _maintenance_window,
+        "ddd:hh24:mi-ddd:hh24:mi in UTC, for example 'sun:04:00-sun:04:30'",
+    ),
+}
+
+
+def _window(params, option):
+    """(start, length) of a window option, None when not set; refused when malformed or under 30 minutes."""
+    value = params[option]
+    if value is None:
+        return None
+    parse, expected = WINDOWS[option]
+    window = parse(value)
+    if window is None:
+        raise RDSInstanceValidationError(f"{option}={value!r} is not {expected}")
+    if window[1] < 30:
+        raise RDSInstanceValidationError(f"{option}={value!r} is {window[1]} minutes: RDS needs at least 30 minutes")
+    return window
+
+
+def _validate_windows(params):
+    backup = _window(params, "preferred_backup_window")
+    maintenance = _window(params, "preferred_maintenance_window")
     if backup and maintenance and _overlaps(backup, maintenance):
         raise RDSInstanceValidationError(
             f"preferred_backup_window={params['preferred_backup_window']!r} overlaps preferred_maintenance_window="
             f"{params['preferred_maintenance_window']!r}: RDS needs the two windows apart"
         )
 
-    exports = params["enable_cloudwatch_logs_exports"]
-    allowed = LOG_EXPORTS.get(family)
+
+def _validate_log_exports(params):
+    engine, exports = params["engine"], params["enable_cloudwatch_logs_exports"]
+    allowed = LOG_EXPORTS.get(engine_family(engine))
     if exports and allowed:
         unknown = [e for e in exports if e not in allowed]
         if unknown:
@@ -611,6 +629,9 @@ def validate_params(params):
                 f"export; valid: {', '.join(allowed)}"
             )
 
+
+def _validate_access(params, warnings):
+    """The encryption key needs encryption; a public instance is warned about."""
     if params["kms_key_id"] and not params["storage_encrypted"]:
         raise RDSInstanceValidationError(
             f"kms_key_id={params['kms_key_id']!r} needs storage_encrypted=true (it is the key the storage is "
@@ -618,11 +639,36 @@ def validate_params(params):
         )
     if params["publicly_accessible"]:
         warnings.append(
-            f"publicly_accessible=true: {identifier!r} gets a public DNS name and address; only its security "
-            "groups stand between it and the internet"
+            f"publicly_accessible=true: {params['db_instance_identifier']!r} gets a public DNS name and address; "
+            "only its security groups stand between it and the internet"
         )
+
+
+def _validate_final_snapshot(params):
     if not params["skip_final_snapshot"]:
         _check_identifier(final_snapshot_identifier(params), "final_snapshot_identifier", 255)
+
+
+def validate_params(params):
+    """Raise RDSInstanceValidationError for options RDS would reject; return a list of warnings.
+
+    ``params`` are the module parameters after defaults (see the module's argument_spec).
+    """
+    warnings = []
+    _check_identifier(params["db_instance_identifier"], "db_instance_identifier", 63)
+    if params["state"] == "absent":
+        _validate_final_snapshot(params)
+        return warnings
+    _refuse_unmanaged_password(params)
+    _validate_storage_size(params)
+    check_performance = STORAGE_PERFORMANCE_CHECKS.get(params["storage_type"])
+    if check_performance:
+        check_performance(params)
+    _validate_backup_retention(params, warnings)
+    _validate_windows(params)
+    _validate_log_exports(params)
+    _validate_access(params, warnings)
+    _validate_final_snapshot(params)
     if params["wait_timeout"] < 1:
         raise RDSInstanceValidationError(f"wait_timeout={params['wait_timeout']} must be a positive number of seconds")
     return warnings
@@ -915,48 +961,36 @@ def _pending_log_exports(live, pending):
     return exports, bool(waiting)
 
 
-def plan_changes(params, instance, same_kms_key=None):
-    """Compare the options with a DescribeDBInstances entry; a Plan (nothing is called).
+def _same_or_same_key(same_kms_key):
+    return lambda wanted, actual: wanted == actual or (bool(actual) and same_kms_key(wanted, actual))
 
-    ``same_kms_key(wanted, actual)`` tells whether two references to KMS keys name the same key (default:
-    equal strings); it is only called when they differ as strings.
-    """
-    same_kms_key = same_kms_key or (lambda wanted, actual: wanted == actual)
-    plan = Plan()
-    live = settings_view(instance)
-    pending = _pending_values(instance)
-    engine = params["engine"]
 
-    # Settings RDS cannot change in place (or that this module will not change).
-    def immutable(option, wanted, actual, compare=None):
-        if wanted is None or (option == "port" and not actual):
-            return  # not asked for; or the port of an instance still being created is not known yet
-        if not (compare(wanted, actual) if compare else wanted == actual):
-            plan.immutable.append((option, actual, wanted))
+def _immutable(plan, option, wanted, actual, compare=None):
+    """Record a difference RDS cannot make in place (``wanted`` None: not asked for)."""
+    if wanted is None or (option == "port" and not actual):
+        return  # not asked for; or the port of an instance still being created is not known yet
+    if not (compare(wanted, actual) if compare else wanted == actual):
+        plan.immutable.append((option, actual, wanted))
 
-    immutable("engine", engine, live["engine"])
-    immutable("storage_encrypted", params["storage_encrypted"], bool(live["storage_encrypted"]))
+
+def _plan_immutable(plan, params, live, same_kms_key):
+    """Settings RDS cannot change in place (or that this module will not change)."""
+    same_key = _same_or_same_key(same_kms_key)
+    _immutable(plan, "engine", params["engine"], live["engine"])
+    _immutable(plan, "storage_encrypted", params["storage_encrypted"], bool(live["storage_encrypted"]))
     if params["storage_encrypted"] and live["storage_encrypted"]:
-        immutable(
-            "kms_key_id",
-            params["kms_key_id"],
-            live["kms_key_id"],
-            lambda w, a: w == a or (bool(a) and same_kms_key(w, a)),
-        )
-    immutable("db_name", params["db_name"], live["db_name"])
-    immutable("master_username", params["master_username"], live["master_username"])
-    immutable("db_subnet_group_name", params["db_subnet_group_name"], live["db_subnet_group_name"])
-    immutable("port", port(params), live["port"])
+        _immutable(plan, "kms_key_id", params["kms_key_id"], live["kms_key_id"], same_key)
+    for option in ("db_name", "master_username", "db_subnet_group_name"):
+        _immutable(plan, option, params[option], live[option])
+    _immutable(plan, "port", port(params), live["port"])
     if live["manage_master_user_password"]:
-        immutable(
-            "master_user_secret_kms_key_id",
-            params["master_user_secret_kms_key_id"],
-            live["master_user_secret_kms_key_id"],
-            lambda w, a: w == a or (bool(a) and same_kms_key(w, a)),
-        )
+        option = "master_user_secret_kms_key_id"
+        _immutable(plan, option, params[option], live[option], same_key)
 
-    # Engine version: upgrades only.
-    wanted_version = params["engine_version"]
+
+def _plan_engine_version(plan, params, live, pending):
+    """Engine version: upgrades only."""
+    engine, wanted_version = params["engine"], params["engine_version"]
     live_version, version_pending = _effective(live["engine_version"], pending, "EngineVersion")
     if wanted_version and live_version and str(live_version).startswith(f"{wanted_version}."):
         pass  # a major version alone ("15") is satisfied by any of its minor versions
@@ -966,56 +1000,43 @@ def plan_changes(params, instance, same_kms_key=None):
             if major_version(engine, wanted_version) != major_version(engine, live_version):
                 request["AllowMajorVersionUpgrade"] = True
             plan.change("engine_version", live["engine_version"], wanted_version, **request)
-        elif (
-            major_version(engine, wanted_version) == major_version(engine, live_version)
-            and live["auto_minor_version_upgrade"]
-            and not version_pending
-        ):
-            plan.warnings.append(
-                f"engine_version={wanted_version} is older than the instance's {live_version} (same major version; "
-                "RDS upgrades minor versions itself while auto_minor_version_upgrade is on). RDS cannot downgrade, "
-                f"so the instance stays at {live_version}; set engine_version={live_version} to silence this."
-            )
         else:
-            plan.refusals.append(
-                f"engine_version={wanted_version} is older than the instance's "
-                f"{live_version}{' (pending)' if version_pending else ''}: RDS cannot downgrade an engine. Set "
-                f"engine_version={live_version} (or a newer version), or restore a snapshot taken before the "
-                "upgrade into a new instance."
-            )
+            _plan_engine_downgrade(plan, params, live, live_version, version_pending)
     elif wanted_version and version_pending and live["engine_version"] != wanted_version:
         plan.already_pending["engine_version"] = wanted_version
 
-    _compare(
-        plan,
-        "instance_class",
-        live["instance_class"],
-        params["instance_class"],
-        pending,
-        "DBInstanceClass",
-        DBInstanceClass=params["instance_class"],
-    )
 
-    # Storage: size (increase only), autoscaling, type and performance.
-    storage_type = params["storage_type"]
-    live_type, _ = _effective(live["storage_type"], pending, "StorageType")
+def _plan_engine_downgrade(plan, params, live, live_version, version_pending):
+    """An older version asked for: a warning when RDS upgraded the minor version itself, else a refusal."""
+    engine, wanted_version = params["engine"], params["engine_version"]
+    if (
+        major_version(engine, wanted_version) == major_version(engine, live_version)
+        and live["auto_minor_version_upgrade"]
+        and not version_pending
+    ):
+        plan.warnings.append(
+            f"engine_version={wanted_version} is older than the instance's {live_version} (same major version; "
+            "RDS upgrades minor versions itself while auto_minor_version_upgrade is on). RDS cannot downgrade, "
+            f"so the instance stays at {live_version}; set engine_version={live_version} to silence this."
+        )
+    else:
+        plan.refusals.append(
+            f"engine_version={wanted_version} is older than the instance's "
+            f"{live_version}{' (pending)' if version_pending else ''}: RDS cannot downgrade an engine. Set "
+            f"engine_version={live_version} (or a newer version), or restore a snapshot taken before the "
+            "upgrade into a new instance."
+        )
+
+
+def _plan_storage_size(plan, params, live, pending):
+    """Allocated storage (increase only, by 10% at least); whether it changes, and the size it will have."""
     live_size, size_pending = _effective(live["allocated_storage"], pending, "AllocatedStorage")
     wanted_size = params["allocated_storage"]
-    wanted_max = params["max_allocated_storage"]
-    autoscaling = bool(wanted_max) or live["max_allocated_storage"] is not None
-    storage_changed = False
+    autoscaling = bool(params["max_allocated_storage"]) or live["max_allocated_storage"] is not None
+    changed = False
     if wanted_size is not None and live_size is not None and wanted_size != live_size:
         if wanted_size > live_size:
-            at_least = -(-live_size * (100 + MIN_STORAGE_INCREASE_PERCENT) // 100)
-            if wanted_size < at_least:
-                plan.refusals.append(
-                    f"allocated_storage={wanted_size} is less than 10% more than the instance's {live_size} GiB: RDS "
-                    f"needs a storage increase of at least 10%, so set allocated_storage to {at_least} or more (or "
-                    f"keep {live_size})"
-                )
-            else:
-                plan.change("allocated_storage", live["allocated_storage"], wanted_size, AllocatedStorage=wanted_size)
-                storage_changed = True
+            changed = _plan_storage_increase(plan, live, live_size, wanted_size)
         elif autoscaling:
             plan.warnings.append(
                 f"allocated_storage={wanted_size} is below the instance's {live_size} GiB: storage autoscaling grew it "
@@ -1029,8 +1050,25 @@ def plan_changes(params, instance, same_kms_key=None):
             )
     elif wanted_size is not None and size_pending and live["allocated_storage"] != wanted_size:
         plan.already_pending["allocated_storage"] = wanted_size
-    effective_size = max(wanted_size or 0, live_size or 0)
+    return changed, max(wanted_size or 0, live_size or 0)
 
+
+def _plan_storage_increase(plan, live, live_size, wanted_size):
+    at_least = -(-live_size * (100 + MIN_STORAGE_INCREASE_PERCENT) // 100)
+    if wanted_size < at_least:
+        plan.refusals.append(
+            f"allocated_storage={wanted_size} is less than 10% more than the instance's {live_size} GiB: RDS "
+            f"needs a storage increase of at least 10%, so set allocated_storage to {at_least} or more (or "
+            f"keep {live_size})"
+        )
+        return False
+    plan.change("allocated_storage", live["allocated_storage"], wanted_size, AllocatedStorage=wanted_size)
+    return True
+
+
+def _plan_max_storage(plan, params, live, effective_size):
+    """Storage autoscaling: its maximum, or off (0)."""
+    wanted_max = params["max_allocated_storage"]
     if wanted_max == 0 and live["max_allocated_storage"] is not None:
         # Off: RDS turns storage autoscaling off when the maximum equals the allocated storage.
         plan.change("max_allocated_storage", live["max_allocated_storage"], None, MaxAllocatedStorage=effective_size)
@@ -1045,24 +1083,38 @@ def plan_changes(params, instance, same_kms_key=None):
                 "max_allocated_storage", live["max_allocated_storage"], wanted_max, MaxAllocatedStorage=wanted_max
             )
 
+
+STORAGE_PERFORMANCE = (("iops", "Iops"), ("storage_throughput", "StorageThroughput"))
+
+
+def _plan_storage_type_and_performance(plan, params, live, pending):
+    """Storage type, IOPS and throughput; whether any of them changes."""
+    storage_type = params["storage_type"]
+    live_type, _ = _effective(live["storage_type"], pending, "StorageType")
+    changed = False
     if storage_type != live_type:
         plan.change("storage_type", live["storage_type"], storage_type, StorageType=storage_type)
-        storage_changed = True
+        changed = True
     elif "StorageType" in pending and live["storage_type"] != storage_type:
         plan.already_pending["storage_type"] = storage_type
-
-    for option, key in (("iops", "Iops"), ("storage_throughput", "StorageThroughput")):
+    for option, key in STORAGE_PERFORMANCE:
         wanted = params[option]
         if wanted is None:
             continue  # the baseline RDS reports (3000/125, 12000/500) is not a difference
         before = plan.changes.copy()
         _compare(plan, option, live[option], wanted, pending, key, **{key: wanted})
-        storage_changed |= plan.changes.keys() != before.keys()
+        changed |= plan.changes.keys() != before.keys()
+    return changed
+
+
+def _plan_storage_request(plan, params, instance, storage_changed):
+    """What RDS wants with every storage change, and the refusal while it still optimizes the last one."""
+    storage_type = params["storage_type"]
     if storage_changed and storage_type in ("io1", "io2") and params["iops"] is not None:
         # RDS wants the IOPS with every storage change of provisioned-IOPS storage.
         plan.request["Iops"] = params["iops"]
     if storage_changed and storage_type == "gp3":
-        for option, key in (("iops", "Iops"), ("storage_throughput", "StorageThroughput")):
+        for option, key in STORAGE_PERFORMANCE:
             if params[option] is not None:
                 plan.request[key] = params[option]
     if plan.request.keys() & {"AllocatedStorage", "StorageType", "Iops", "StorageThroughput"}:
@@ -1072,110 +1124,110 @@ def plan_changes(params, instance, same_kms_key=None):
                 "further storage change until that finishes (up to 6 hours or more); run again later"
             )
 
-    # In-place settings.
-    _compare(
-        plan,
-        "backup_retention_period",
-        live["backup_retention_period"],
-        params["backup_retention_period"],
-        pending,
-        "BackupRetentionPeriod",
-        BackupRetentionPeriod=params["backup_retention_period"],
-    )
-    if params["preferred_backup_window"] is not None:
-        _compare(
-            plan,
-            "preferred_backup_window",
-            live["preferred_backup_window"],
-            params["preferred_backup_window"],
-            pending,
-            None,
-            PreferredBackupWindow=params["preferred_backup_window"],
-        )
-    if params["preferred_maintenance_window"] is not None:
-        wanted = params["preferred_maintenance_window"].lower()
-        _compare(
-            plan,
-            "preferred_maintenance_window",
-            (live["preferred_maintenance_window"] or "").lower() or None,
-            wanted,
-            pending,
-            None,
-            PreferredMaintenanceWindow=wanted,
-        )
-    _compare(plan, "multi_az", live["multi_az"], params["multi_az"], pending, "MultiAZ", MultiAZ=params["multi_az"])
-    _compare(
-        plan,
-        "publicly_accessible",
-        bool(live["publicly_accessible"]),
-        params["publicly_accessible"],
-        pending,
-        None,
-        PubliclyAccessible=params["publicly_accessible"],
-    )
-    for option, key in (
-        ("deletion_protection", "DeletionProtection"),
-        ("copy_tags_to_snapshot", "CopyTagsToSnapshot"),
-        ("auto_minor_version_upgrade", "AutoMinorVersionUpgrade"),
-        ("performance_insights_enabled", "EnablePerformanceInsights"),
-    ):
-        _compare(plan, option, bool(live[option]), params[option], pending, None, **{key: params[option]})
-    if params["db_parameter_group_name"] is not None:
-        _compare(
-            plan,
-            "db_parameter_group_name",
-            live["db_parameter_group_name"],
-            params["db_parameter_group_name"],
-            pending,
-            None,
-            DBParameterGroupName=params["db_parameter_group_name"],
-        )
-    if params["vpc_security_group_ids"] is not None:
-        wanted = sorted(set(params["vpc_security_group_ids"]))
-        _compare(
-            plan,
-            "vpc_security_group_ids",
-            live["vpc_security_group_ids"],
-            wanted,
-            pending,
-            None,
-            VpcSecurityGroupIds=wanted,
-        )
-    if params["ca_certificate_identifier"] is not None:
-        _compare(
-            plan,
-            "ca_certificate_identifier",
-            live["ca_certificate_identifier"],
-            params["ca_certificate_identifier"],
-            pending,
-            "CACertificateIdentifier",
-            CACertificateIdentifier=params["ca_certificate_identifier"],
-        )
 
+def _plan_storage(plan, params, live, pending, instance):
+    """Storage: size (increase only), autoscaling, type and performance."""
+    size_changed, effective_size = _plan_storage_size(plan, params, live, pending)
+    _plan_max_storage(plan, params, live, effective_size)
+    type_changed = _plan_storage_type_and_performance(plan, params, live, pending)
+    _plan_storage_request(plan, params, instance, size_changed or type_changed)
+
+
+def _lower_or_none(value):
+    return (value or "").lower() or None
+
+
+def _sorted_set(value):
+    return sorted(set(value))
+
+
+# Settings changed in place, in the order they are compared: (option, ModifyDBInstance key, the key of
+# PendingModifiedValues or None, compared only when asked for (not None), the live value as compared, the
+# wanted value as compared and sent).
+IN_PLACE = (
+    ("backup_retention_period", "BackupRetentionPeriod", "BackupRetentionPeriod", False, None, None),
+    ("preferred_backup_window", "PreferredBackupWindow", None, True, None, None),
+    ("preferred_maintenance_window", "PreferredMaintenanceWindow", None, True, _lower_or_none, str.lower),
+    ("multi_az", "MultiAZ", "MultiAZ", False, None, None),
+    ("publicly_accessible", "PubliclyAccessible", None, False, bool, None),
+    ("deletion_protection", "DeletionProtection", None, False, bool, None),
+    ("copy_tags_to_snapshot", "CopyTagsToSnapshot", None, False, bool, None),
+    ("auto_minor_version_upgrade", "AutoMinorVersionUpgrade", None, False, bool, None),
+    ("performance_insights_enabled", "EnablePerformanceInsights", None, False, bool, None),
+    ("db_parameter_group_name", "DBParameterGroupName", None, True, None, None),
+    ("vpc_security_group_ids", "VpcSecurityGroupIds", None, True, None, _sorted_set),
+    ("ca_certificate_identifier", "CACertificateIdentifier", "CACertificateIdentifier", True, None, None),
+)
+
+
+def _plan_in_place(plan, params, live, pending):
+    for option, key, pending_key, when_asked, live_as, wanted_as in IN_PLACE:
+        wanted = params[option]
+        if when_asked and wanted is None:
+            continue
+        wanted = wanted_as(wanted) if wanted_as else wanted
+        actual = live_as(live[option]) if live_as else live[option]
+        _compare(plan, option, actual, wanted, pending, pending_key, **{key: wanted})
+
+
+def _plan_log_exports(plan, params, live, pending):
+    """The CloudWatch Logs exports: the types to enable and to disable."""
     wanted_exports = log_exports(params)
-    if wanted_exports is not None:
-        effective, waiting = _pending_log_exports(live["enable_cloudwatch_logs_exports"], pending)
-        wanted_set = set(wanted_exports)
-        if effective != wanted_set:
-            config = {}
-            if wanted_set - effective:
-                config["EnableLogTypes"] = sorted(wanted_set - effective)
-            if effective - wanted_set:
-                config["DisableLogTypes"] = sorted(effective - wanted_set)
-            plan.change(
-                "enable_cloudwatch_logs_exports",
-                live["enable_cloudwatch_logs_exports"],
-                sorted(wanted_set),
-                CloudwatchLogsExportConfiguration=config,
-            )
-        elif waiting and set(live["enable_cloudwatch_logs_exports"]) != wanted_set:
-            plan.already_pending["enable_cloudwatch_logs_exports"] = sorted(wanted_set)
+    if wanted_exports is None:
+        return
+    effective, waiting = _pending_log_exports(live["enable_cloudwatch_logs_exports"], pending)
+    wanted_set = set(wanted_exports)
+    if effective != wanted_set:
+        config = {}
+        if wanted_set - effective:
+            config["EnableLogTypes"] = sorted(wanted_set - effective)
+        if effective - wanted_set:
+            config["DisableLogTypes"] = sorted(effective - wanted_set)
+        plan.change(
+            "enable_cloudwatch_logs_exports",
+            live["enable_cloudwatch_logs_exports"],
+            sorted(wanted_set),
+            CloudwatchLogsExportConfiguration=config,
+        )
+    elif waiting and set(live["enable_cloudwatch_logs_exports"]) != wanted_set:
+        plan.already_pending["enable_cloudwatch_logs_exports"] = sorted(wanted_set)
 
-    if not live["manage_master_user_password"]:
-        request = {"ManageMasterUserPassword": True}
-        if params["master_user_secret_kms_key_id"]:
-            request["MasterUserSecretKmsKeyId"] = params["master_user_secret_kms_key_id"]
-        plan.change("manage_master_user_password", False, True, **request)
+
+def _plan_master_password(plan, params, live):
+    """The master password is always RDS-managed (in Secrets Manager)."""
+    if live["manage_master_user_password"]:
+        return
+    request = {"ManageMasterUserPassword": True}
+    if params["master_user_secret_kms_key_id"]:
+        request["MasterUserSecretKmsKeyId"] = params["master_user_secret_kms_key_id"]
+    plan.change("manage_master_user_password", False, True, **request)
+
+
+def plan_changes(params, instance, same_kms_key=None):
+    """Compare the options with a DescribeDBInstances entry; a Plan (nothing is called).
+
+    ``same_kms_key(wanted, actual)`` tells whether two references to KMS keys name the same key (default:
+    equal strings); it is only called when they differ as strings.
+    """
+    same_kms_key = same_kms_key or (lambda wanted, actual: wanted == actual)
+    plan = Plan()
+    live = settings_view(instance)
+    pending = _pending_values(instance)
+    _plan_immutable(plan, params, live, same_kms_key)
+    _plan_engine_version(plan, params, live, pending)
+    _compare(
+        plan,
+        "instance_class",
+        live["instance_class"],
+        params["instance_class"],
+        pending,
+        "DBInstanceClass",
+        DBInstanceClass=params["instance_class"],
+    )
+    _plan_storage(plan, params, live, pending, instance)
+    _plan_in_place(plan, params, live, pending)
+    _plan_log_exports(plan, params, live, pending)
+    _plan_master_password(plan, params, live)
     return plan
 
 

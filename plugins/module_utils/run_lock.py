@@ -308,6 +308,56 @@ def _held_message(bucket, key, document, stale_moment, waited, wait_timeout):
 # ---------------------------------------------------------------------------------------------
 # Acquire and release
 # ---------------------------------------------------------------------------------------------
+class _Attempts:
+    """What one acquire_lock call last tried to write, over which lock and why; the conflicts in a row."""
+
+    def __init__(self, client, bucket, key, check_mode):
+        self.client, self.bucket, self.key, self.check_mode = client, bucket, key, check_mode
+        self.document, self.over, self.because = None, {}, None
+        self.conflicts = 0
+
+    def write(self, result, if_match=None):
+        """Write ``result["lock"]`` (create-only, or replacing ``if_match``); ``result`` once written, else None."""
+        if self.check_mode:
+            return result
+        self.document, self.over, self.because = result["lock"], result["replaced"], result["replaced_because"]
+        if if_match is None:
+            outcome, _ = put_lock_object(self.client, self.bucket, self.key, result["lock"])
+        else:
+            outcome, _ = put_lock_object(self.client, self.bucket, self.key, result["lock"], if_match=if_match)
+        if outcome == DONE:
+            return result
+        self.conflicts += 1  # created, taken over, renewed or released by another run since we read it
+        return None
+
+    def reentrant(self, result, current):
+        """Ours already. Unless it is the very document this call wrote (a write that reached S3 but whose
+        answer was lost and retried into a 412), it was acquired by an earlier task."""
+        if current == self.document:
+            result.update(lock=current, changed=True, replaced=self.over, replaced_because=self.because)
+        else:
+            result["lock"] = current
+        return result
+
+    def check_conflicts(self):
+        if self.conflicts >= MAX_CONFLICTS:
+            raise RunLockConflict(
+                f"Run lock s3://{self.bucket}/{self.key} changed between reading and writing it {self.conflicts} "
+                "times in a row; another process keeps rewriting it. Run again."
+            )
+
+
+def _wait_for_holder(bucket, key, current, stale_moment, started, deadline, wait_timeout, poll_interval):
+    """Sleep until the next read (at most until the lock goes stale); RunLockHeld once the wait is over."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        # Measured now, after the last read: a slow read (retries, load) is part of the wait.
+        waited = round(time.monotonic() - started, 3)
+        raise RunLockHeld(_held_message(bucket, key, current, stale_moment, waited, wait_timeout), current, waited)
+    until_stale = max((stale_moment - utcnow()).total_seconds(), 0.0)
+    _sleep(min(poll_interval, remaining, until_stale + 0.01))
+
+
 def acquire_lock(
     client,
     bucket,
@@ -335,9 +385,7 @@ def acquire_lock(
     """
     started = time.monotonic()
     deadline = started + wait_timeout
-    # The document we last tried to write, the lock it replaced and why.
-    attempted, attempted_over, attempted_because = None, {}, None
-    conflicts = 0
+    attempts = _Attempts(client, bucket, key, check_mode)
     while True:
         waited = round(time.monotonic() - started, 3)
         found = get_lock_object(client, bucket, key)
@@ -345,60 +393,26 @@ def acquire_lock(
         if found is None:
             document = new_lock_document(run_id, holder, stale_after, purpose, process=process)
             result.update(before={}, lock=document, changed=True)
-            if check_mode:
+            if attempts.write(result) is not None:
                 return result
-            attempted, attempted_over, attempted_because = document, {}, None
-            outcome, _ = put_lock_object(client, bucket, key, document)
-            if outcome == DONE:
+            attempts.check_conflicts()
+            continue
+        current = lock_document(found)
+        result["before"] = current
+        if current.get("run_id") == run_id:
+            return attempts.reentrant(result, current)
+        stale_moment = stale_at(current, found["last_modified"], stale_after)
+        stale = utcnow() >= stale_moment
+        if stale or is_gone(current, process):
+            document = new_lock_document(run_id, holder, stale_after, purpose, process=process)
+            because = "stale" if stale else "holder process gone"
+            result.update(lock=document, replaced=current, replaced_because=because, changed=True)
+            if attempts.write(result, if_match=found["etag"]) is not None:
                 return result
-            conflicts += 1  # created by another run since we read it
-        else:
-            current = lock_document(found)
-            result["before"] = current
-            if current.get("run_id") == run_id:
-                # Ours: re-entrant. Unless it is the very document this call wrote (a write that reached
-                # S3 but whose answer was lost and retried into a 412), it was acquired by an earlier task.
-                if current == attempted:
-                    result.update(
-                        lock=current, changed=True, replaced=attempted_over, replaced_because=attempted_because
-                    )
-                else:
-                    result["lock"] = current
-                return result
-            stale_moment = stale_at(current, found["last_modified"], stale_after)
-            stale = utcnow() >= stale_moment
-            if stale or is_gone(current, process):
-                document = new_lock_document(run_id, holder, stale_after, purpose, process=process)
-                result.update(
-                    lock=document,
-                    replaced=current,
-                    replaced_because="stale" if stale else "holder process gone",
-                    changed=True,
-                )
-                if check_mode:
-                    return result
-                attempted, attempted_over, attempted_because = document, current, result["replaced_because"]
-                outcome, _ = put_lock_object(client, bucket, key, document, if_match=found["etag"])
-                if outcome == DONE:
-                    return result
-                conflicts += 1  # taken over, renewed or released by another run since we read it
-            else:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    # Measured now, after the last read: a slow read (retries, load) is part of the wait.
-                    waited = round(time.monotonic() - started, 3)
-                    raise RunLockHeld(
-                        _held_message(bucket, key, current, stale_moment, waited, wait_timeout), current, waited
-                    )
-                until_stale = max((stale_moment - utcnow()).total_seconds(), 0.0)
-                _sleep(min(poll_interval, remaining, until_stale + 0.01))
-                conflicts = 0
-                continue
-        if conflicts >= MAX_CONFLICTS:
-            raise RunLockConflict(
-                f"Run lock s3://{bucket}/{key} changed between reading and writing it {conflicts} times in a row; "
-                "another process keeps rewriting it. Run again."
-            )
+            attempts.check_conflicts()
+            continue
+        _wait_for_holder(bucket, key, current, stale_moment, started, deadline, wait_timeout, poll_interval)
+        attempts.conflicts = 0
 
 
 def release_lock(client, bucket, key, run_id, force=False, check_mode=False):

@@ -264,8 +264,8 @@ def deregister_target(client, namespace, resource_id, dimension):
     return True
 
 
-def main():
-    argument_spec = dict(
+def argument_spec():
+    return dict(
         service_namespace=dict(type="str", required=True),
         resource_id=dict(type="str", required=True),
         scalable_dimension=dict(type="str", required=True),
@@ -284,8 +284,57 @@ def main():
             ),
         ),
     )
+
+
+def ensure_absent(client, module, before):
+    """(changed, before, after) of deregistering the target."""
+    changed = bool(before)
+    if changed and not module.check_mode:
+        changed = deregister_target(client, *(module.params[k] for k in KEYS))
+    return changed, before, {}
+
+
+def ensure_target(client, module, before):
+    """(changed, after) of registering the target with its capacities."""
+    params = module.params
+    after = dict(
+        {key: params[key] for key in KEYS},
+        min_capacity=params["min_capacity"],
+        max_capacity=params["max_capacity"],
+    )
+    changed = before != after
+    if changed and not module.check_mode:
+        register_target(client, *(params[k] for k in KEYS), params["min_capacity"], params["max_capacity"])
+    return changed, after
+
+
+def ensure_policy(client, module, before, after):
+    """(changed, before, after) of the target tracking policy, added to the target's views."""
+    params = module.params
+    policy = params["target_tracking_policy"]
+    keys = [params[k] for k in KEYS]
+    found = describe_policy(client, *keys, policy["name"]) if before else None
+    live = policy_view(found, policy)
+    wanted = wanted_policy_view(policy, live.get("policy_arn"))
+    before = dict(before, target_tracking_policy=live) if before else {}
+    after = dict(after, target_tracking_policy=wanted)
+    changed = live != wanted
+    if changed and not module.check_mode:
+        wanted["policy_arn"] = put_target_tracking_policy(client, *keys, policy["name"], policy_configuration(policy))
+    return changed, before, after
+
+
+def ensure_present(client, module, before):
+    changed, after = ensure_target(client, module, before)
+    if module.params["target_tracking_policy"]:
+        policy_changed, before, after = ensure_policy(client, module, before, after)
+        changed = changed or policy_changed
+    return changed, before, after
+
+
+def main():
     module = AnsibleAWSModule(
-        argument_spec=argument_spec,
+        argument_spec=argument_spec(),
         supports_check_mode=True,
         required_if=[("state", "present", ["min_capacity", "max_capacity"])],
     )
@@ -301,35 +350,8 @@ def main():
     client = module.client("application-autoscaling")
     try:
         before = describe_target(client, namespace, resource_id, dimension)
-        if params["state"] == "absent":
-            after = {}
-            changed = bool(before)
-            if changed and not module.check_mode:
-                changed = deregister_target(client, namespace, resource_id, dimension)
-        else:
-            after = dict(
-                {key: params[key] for key in KEYS},
-                min_capacity=params["min_capacity"],
-                max_capacity=params["max_capacity"],
-            )
-            changed = before != after
-            if changed and not module.check_mode:
-                register_target(
-                    client, namespace, resource_id, dimension, params["min_capacity"], params["max_capacity"]
-                )
-            policy = params["target_tracking_policy"]
-            if policy:
-                found = describe_policy(client, namespace, resource_id, dimension, policy["name"]) if before else None
-                live = policy_view(found, policy)
-                wanted = wanted_policy_view(policy, live.get("policy_arn"))
-                before = dict(before, target_tracking_policy=live) if before else {}
-                after = dict(after, target_tracking_policy=wanted)
-                if live != wanted:
-                    changed = True
-                    if not module.check_mode:
-                        wanted["policy_arn"] = put_target_tracking_policy(
-                            client, namespace, resource_id, dimension, policy["name"], policy_configuration(policy)
-                        )
+        ensure = ensure_absent if params["state"] == "absent" else ensure_present
+        changed, before, after = ensure(client, module, before)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"Could not manage the scalable target {namespace} {resource_id} {dimension}")
     result = {"changed": changed, "target": after}

@@ -225,32 +225,23 @@ def retention_error(days):
     )
 
 
-def ensure_present(client, module, group):
+def _create(client, module, result, wanted_tags):
+    """CreateLogGroup (and its retention); None once made (or planned, in check mode), else the group someone
+    else made since we looked, to converge."""
     params = module.params
-    name = params["name"]
-    wanted_tags = {to_text(k): to_text(v) for k, v in (params["tags"] or {}).items()}
-    days = params["retention_days"]
-    result = {"changed": False, "created": False}
-    if group is None:
-        result.update(changed=True, created=True)
-        planned = {"logGroupName": name, "kmsKeyId": params["kms_key_id"]}
+    name, days = params["name"], params["retention_days"]
+    result.update(changed=True, created=True)
+    planned = {"logGroupName": name, "kmsKeyId": params["kms_key_id"]}
+    if days:
+        planned["retentionInDays"] = days
+    if module.check_mode:
+        result["log_group"] = group_view(planned, wanted_tags)
+    elif create_log_group(client, name, params["kms_key_id"], wanted_tags):
         if days:
-            planned["retentionInDays"] = days
-        if module.check_mode:
-            result["log_group"] = group_view(planned, wanted_tags)
-            if module._diff:
-                result["diff"] = make_diff({}, result["log_group"])
-            return result
-        if create_log_group(client, name, params["kms_key_id"], wanted_tags):
-            if days:
-                put_retention(client, name, days)
-            made = describe_log_group(client, name) or planned
-            result["log_group"] = group_view(
-                made, list_tags(client, group_arn(made)) if group_arn(made) else wanted_tags
-            )
-            if module._diff:
-                result["diff"] = make_diff({}, result["log_group"])
-            return result
+            put_retention(client, name, days)
+        made = describe_log_group(client, name) or planned
+        result["log_group"] = group_view(made, list_tags(client, group_arn(made)) if group_arn(made) else wanted_tags)
+    else:
         # ResourceAlreadyExistsException: made by someone else since we looked; converge it.
         result["created"] = False
         group = describe_log_group(client, name)
@@ -261,18 +252,39 @@ def ensure_present(client, module, group):
                     "(deleted again in the meantime?); run again"
                 )
             )
+        return group
+    if module._diff:
+        result["diff"] = make_diff({}, result["log_group"])
+    return None
+
+
+def _warn_kms_key(module, group):
+    wanted_key = module.params["kms_key_id"]
+    if wanted_key and wanted_key != group.get("kmsKeyId"):
+        module.warn(
+            f"Log group {module.params['name']!r} is encrypted with KMS key {group.get('kmsKeyId')!r}, not "
+            f"kms_key_id={wanted_key!r}: this module sets the key only when it creates a group (use "
+            "logs:AssociateKmsKey to change it)."
+        )
+
+
+def ensure_present(client, module, group):
+    params = module.params
+    name = params["name"]
+    wanted_tags = {to_text(k): to_text(v) for k, v in (params["tags"] or {}).items()}
+    days = params["retention_days"]
+    result = {"changed": False, "created": False}
+    if group is None:
+        group = _create(client, module, result, wanted_tags)
+        if group is None:
+            return result
 
     arn = group_arn(group)
     current_tags = list_tags(client, arn)
     before = group_view(group, current_tags)
     final_tags, to_set, to_unset = desired_tags(current_tags, params["tags"], params["purge_tags"])
     after = group_view(group, final_tags)
-    wanted_key = params["kms_key_id"]
-    if wanted_key and wanted_key != group.get("kmsKeyId"):
-        module.warn(
-            f"Log group {name!r} is encrypted with KMS key {group.get('kmsKeyId')!r}, not kms_key_id={wanted_key!r}: "
-            "this module sets the key only when it creates a group (use logs:AssociateKmsKey to change it)."
-        )
+    _warn_kms_key(module, group)
     if days is not None and (group.get("retentionInDays") or NEVER_EXPIRE) != days:
         result["changed"] = True
         after["retention_days"] = days or None

@@ -582,17 +582,9 @@ def create(client, module, result):
     return None
 
 
-def ensure_present(client, module, service):
+def _checked_plan(module, client, service, current_tags):
+    """The plan of changes; fails on what cannot change in place, checks a new task definition."""
     params = module.params
-    result = {"changed": False, "created": False, "adopted": False}
-    if service is None:
-        service = create(client, module, result)
-        if result["created"]:
-            return result
-        result["adopted"] = True
-
-    current_tags = tags_dict(service.get("tags"))
-    final_tags, to_set, to_unset = desired_tags(current_tags, params["tags"], params["purge_tags"])
     task_definition = find_task_definition(module, client)
     plan = plan_service(params, service, task_definition["taskDefinitionArn"])
     if plan.immutable:
@@ -605,7 +597,34 @@ def ensure_present(client, module, service):
         # The running revision is not judged again (it may be deregistered since); a new one, or new target
         # groups, must fit.
         check_task_definition(module, task_definition)
+    return plan
 
+
+def _converged_service(client, module, service, deployment_id, final_tags, result):
+    """The service after the changes: with wait, once the deployment (this run's or one in progress) is over."""
+    params = module.params
+    if params["wait"]:
+        try:
+            return wait_for_deployment(client, params["cluster"], params["name"], deployment_id, params["wait_timeout"])
+        except ECSDeploymentError as e:
+            _fail_deployment(module, e, final_tags, {"changed": result["changed"], "adopted": result["adopted"]})
+    if result["changed"]:
+        return describe_service(client, params["cluster"], params["name"]) or service
+    return service
+
+
+def ensure_present(client, module, service):
+    params = module.params
+    result = {"changed": False, "created": False, "adopted": False}
+    if service is None:
+        service = create(client, module, result)
+        if result["created"]:
+            return result
+        result["adopted"] = True
+
+    current_tags = tags_dict(service.get("tags"))
+    final_tags, to_set, to_unset = desired_tags(current_tags, params["tags"], params["purge_tags"])
+    plan = _checked_plan(module, client, service, current_tags)
     before = service_settings_view(service, current_tags)
     after = dict(before, tags=final_tags)
     for option, (_before, wanted) in plan.changes.items():
@@ -614,34 +633,21 @@ def ensure_present(client, module, service):
     if params["force_new_deployment"]:
         request["forceNewDeployment"] = True
 
+    result["changed"] = bool(request or to_set or to_unset)
     # None: this run started no deployment; the wait then follows one still in progress, if any.
     deployment_id = None
-    if request:
-        result["changed"] = True
-        if not module.check_mode:
-            updated = update_service(client, cluster=params["cluster"], service=params["name"], **request)
-            deployment_id = (primary_deployment(updated) or {}).get("id")
-            service = updated
-    if to_set or to_unset:
-        result["changed"] = True
-        if not module.check_mode:
-            untag_resource(client, service["serviceArn"], to_unset)
-            tag_resource(client, service["serviceArn"], to_set)
-
     if module.check_mode:
         view = service_view(service, final_tags)
         for option in plan.changes:
             view[option] = after[option]
     else:
-        if params["wait"]:
-            try:
-                service = wait_for_deployment(
-                    client, params["cluster"], params["name"], deployment_id, params["wait_timeout"]
-                )
-            except ECSDeploymentError as e:
-                _fail_deployment(module, e, final_tags, {"changed": result["changed"], "adopted": result["adopted"]})
-        elif result["changed"]:
-            service = describe_service(client, params["cluster"], params["name"]) or service
+        if request:
+            service = update_service(client, cluster=params["cluster"], service=params["name"], **request)
+            deployment_id = (primary_deployment(service) or {}).get("id")
+        if to_set or to_unset:
+            untag_resource(client, service["serviceArn"], to_unset)
+            tag_resource(client, service["serviceArn"], to_set)
+        service = _converged_service(client, module, service, deployment_id, final_tags, result)
         view = service_view(service, final_tags)
     result.update(service=view, deployment=deployment_view(primary_deployment(service)), diff=make_diff(before, after))
     return result
@@ -697,8 +703,8 @@ DEPLOYMENT_OPTIONS = dict(
 )
 
 
-def main():
-    argument_spec = dict(
+def argument_spec():
+    return dict(
         name=dict(type="str", required=True),
         cluster=dict(type="str", required=True),
         state=dict(type="str", choices=["present", "absent"], default="present"),
@@ -743,8 +749,23 @@ def main():
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )
+
+
+def _no_cluster(module):
+    """The cluster does not exist: nothing to delete, or nothing to create the service in."""
+    if module.params["state"] == "absent":
+        module.exit_json(changed=False, created=False, adopted=False, service={}, deployment={}, diff=make_diff({}, {}))
+    module.fail_json(
+        msg=(
+            f"{_where(module.params)}: the cluster does not exist in this region; create it first "
+            "(payments.infra.ecs_cluster). Nothing was changed."
+        )
+    )
+
+
+def main():
     module = AnsibleAWSModule(
-        argument_spec=argument_spec,
+        argument_spec=argument_spec(),
         required_if=[("state", "present", ["task_definition", "network_configuration"])],
         mutually_exclusive=[("launch_type", "capacity_provider_strategy")],
         supports_check_mode=True,
@@ -761,16 +782,7 @@ def main():
     try:
         service = find_service(module, client)
         if service is False:
-            if params["state"] == "absent":
-                module.exit_json(
-                    changed=False, created=False, adopted=False, service={}, deployment={}, diff=make_diff({}, {})
-                )
-            module.fail_json(
-                msg=(
-                    f"{_where(params)}: the cluster does not exist in this region; create it first "
-                    "(payments.infra.ecs_cluster). Nothing was changed."
-                )
-            )
+            _no_cluster(module)
         if params["state"] == "present":
             result = ensure_present(client, module, service)
         else:

@@ -628,41 +628,42 @@ def _vanished(params):
     )
 
 
-def ensure_present(client, module, instance):
+def _await_deletion(client, module, instance):
+    """An instance being deleted: None once it is gone (or in check mode); refused without wait."""
+    if instance is None or instance.get("DBInstanceStatus") != "deleting":
+        return instance
     params = module.params
     identifier = params["db_instance_identifier"]
-    result = {"changed": False, "created": False, "adopted": False, "pending_reboot": False}
+    if module.check_mode:
+        return None
+    if params["wait"]:
+        wait_until_gone(client, identifier, params["wait_timeout"])
+        return None
+    module.fail_json(
+        msg=(
+            f"RDS DB instance {identifier!r} is being deleted; it cannot be created again until the deletion "
+            "is over. Run again with wait=true (the deletion is awaited, then the instance created)."
+        ),
+        instance=instance_view(instance),
+    )
 
-    if instance is not None and instance.get("DBInstanceStatus") == "deleting":
-        if module.check_mode:
-            instance = None
-        elif params["wait"]:
-            wait_until_gone(client, identifier, params["wait_timeout"])
-            instance = None
-        else:
-            module.fail_json(
-                msg=(
-                    f"RDS DB instance {identifier!r} is being deleted; it cannot be created again until the deletion "
-                    "is over. Run again with wait=true (the deletion is awaited, then the instance created)."
-                ),
-                instance=instance_view(instance),
-            )
 
-    if instance is None:
-        found = create(client, module, result)
-        if result["created"]:
-            return result
-        instance = found
-        result["adopted"] = True
+def _await_transition(client, module, instance):
+    """The instance once out of a transitional status (with wait, not in check mode)."""
+    params = module.params
+    if instance.get("DBInstanceStatus") in TRANSITIONAL_STATUSES and params["wait"] and not module.check_mode:
+        return wait_until_ready(client, instance["DBInstanceIdentifier"], params["wait_timeout"])
+    return instance
 
+
+def _checked_plan(module, instance, adopted):
+    """The plan of changes; fails on what cannot be changed or is refused, warns about the rest."""
+    params = module.params
+    identifier = params["db_instance_identifier"]
     status = instance.get("DBInstanceStatus")
-    if status in TRANSITIONAL_STATUSES and params["wait"] and not module.check_mode:
-        instance = wait_until_ready(client, instance["DBInstanceIdentifier"], params["wait_timeout"])
-        status = instance.get("DBInstanceStatus")
-
     plan = plan_changes(params, instance, same_kms_key=kms_comparer(module))
     if plan.immutable:
-        module.fail_json(msg=immutable_message(identifier, plan, result["adopted"]), instance=instance_view(instance))
+        module.fail_json(msg=immutable_message(identifier, plan, adopted), instance=instance_view(instance))
     if plan.refusals:
         module.fail_json(
             msg=f"RDS DB instance {identifier!r}: " + " ".join(plan.refusals) + " Nothing was changed.",
@@ -675,6 +676,67 @@ def ensure_present(client, module, instance):
         if not plan.request and params["wait"] and status not in STOPPED_STATUSES:
             module.fail_json(msg=meaning, status=status, instance=instance_view(instance))
         module.warn(meaning + ("; the changes were requested and are not awaited" if plan.request else ""))
+    return plan
+
+
+def _modify(client, module, instance, plan, current_tags):
+    """ModifyDBInstance with the plan's request; the instance it answers."""
+    params = module.params
+    identifier = params["db_instance_identifier"]
+    try:
+        return modify_db_instance(
+            client,
+            DBInstanceIdentifier=identifier,
+            ApplyImmediately=params["apply_immediately"],
+            **plan.request,
+        )
+    except AnsibleRDSInstanceError as e:
+        if error_code(e) != "InvalidDBInstanceState":
+            raise
+        module.fail_json(
+            msg=(
+                f"RDS refused to modify DB instance {identifier!r} in status {instance.get('DBInstanceStatus')!r} "
+                f"({e.exception}). Run again with wait=true: the module waits until the instance is available, then "
+                "changes it."
+            ),
+            instance=instance_view(instance, current_tags),
+        )
+
+
+def _converged_view(client, module, instance, plan, status, final_tags, after, changed):
+    """The instance after the changes (awaited with wait), or as planned in check mode."""
+    params = module.params
+    identifier = params["db_instance_identifier"]
+    if changed and not module.check_mode:
+        if plan.request and params["wait"] and status not in FAILED_STATUSES:
+            try:
+                instance = wait_until_ready(client, identifier, params["wait_timeout"])
+            except RDSInstanceStatusError as e:
+                _fail_status(module, e, {"changed": True})
+        else:
+            instance = describe_db_instance(client, identifier) or instance
+        return instance, instance_view(instance, final_tags)
+    view = instance_view(instance, final_tags)
+    if module.check_mode:
+        for option in plan.changes:
+            if option in view:
+                view[option] = after[option]
+    return instance, view
+
+
+def ensure_present(client, module, instance):
+    params = module.params
+    result = {"changed": False, "created": False, "adopted": False, "pending_reboot": False}
+    instance = _await_deletion(client, module, instance)
+    if instance is None:
+        found = create(client, module, result)
+        if result["created"]:
+            return result
+        instance = found
+        result["adopted"] = True
+    instance = _await_transition(client, module, instance)
+    status = instance.get("DBInstanceStatus")
+    plan = _checked_plan(module, instance, result["adopted"])
 
     arn = instance["DBInstanceArn"]
     current_tags = instance_tags(client, instance)
@@ -684,129 +746,84 @@ def ensure_present(client, module, instance):
     for option, (_live, wanted) in plan.changes.items():
         after[option] = wanted
 
-    if plan.request:
-        result["changed"] = True
-        if not module.check_mode:
-            try:
-                instance = modify_db_instance(
-                    client,
-                    DBInstanceIdentifier=identifier,
-                    ApplyImmediately=params["apply_immediately"],
-                    **plan.request,
-                )
-            except AnsibleRDSInstanceError as e:
-                if error_code(e) != "InvalidDBInstanceState":
-                    raise
-                module.fail_json(
-                    msg=(
-                        f"RDS refused to modify DB instance {identifier!r} in status {status!r} ({e.exception}). "
-                        "Run again with wait=true: the module waits until the instance is available, then changes it."
-                    ),
-                    instance=instance_view(instance, current_tags),
-                )
-    if to_set or to_unset:
-        result["changed"] = True
-        if not module.check_mode:
-            remove_tags(client, arn, to_unset)
-            add_tags(client, arn, to_set)
-
-    if result["changed"] and not module.check_mode:
-        if plan.request and params["wait"] and status not in FAILED_STATUSES:
-            try:
-                instance = wait_until_ready(client, identifier, params["wait_timeout"])
-            except RDSInstanceStatusError as e:
-                _fail_status(module, e, {"changed": True})
-        else:
-            instance = describe_db_instance(client, identifier) or instance
-        view = instance_view(instance, final_tags)
-    else:
-        view = instance_view(instance, final_tags)
-        if module.check_mode:
-            for option in plan.changes:
-                if option in view:
-                    view[option] = after[option]
+    result["changed"] = bool(plan.request or to_set or to_unset)
+    if plan.request and not module.check_mode:
+        instance = _modify(client, module, instance, plan, current_tags)
+    if (to_set or to_unset) and not module.check_mode:
+        remove_tags(client, arn, to_unset)
+        add_tags(client, arn, to_set)
+    instance, view = _converged_view(client, module, instance, plan, status, final_tags, after, result["changed"])
     result.update(instance=view, diff=make_diff(before, after), pending_reboot=pending_reboot(instance))
     return result
 
 
-def ensure_absent(client, module, instance):
-    params = module.params
-    identifier = params["db_instance_identifier"]
-    result = {"changed": False, "created": False, "adopted": False, "pending_reboot": False, "instance": {}}
-    if instance is None:
-        result["diff"] = make_diff({}, {})
-        return result
-    current_tags = instance_tags(client, instance)
-    before = dict(settings_view(instance), tags=current_tags)
-    result["diff"] = make_diff(before, {})
-
-    if instance.get("DBInstanceStatus") == "deleting":
-        # Deleted by an earlier (perhaps killed) run or by someone else: not our change; wait for it.
-        if params["wait"] and not module.check_mode:
-            wait_until_gone(client, identifier, params["wait_timeout"])
-        else:
-            result["instance"] = instance_view(instance, current_tags)
-        return result
-
+def _refuse_protected(module, instance, current_tags):
     if instance.get("DeletionProtection"):
         module.fail_json(
             msg=(
-                f"RDS DB instance {identifier!r} has deletion protection on, so it was not deleted. Turn it off "
-                "first: run this module with state=present and deletion_protection=false (in this project: "
-                "rds_deletion_protection: false, applied by site.yml), then state=absent again."
+                f"RDS DB instance {module.params['db_instance_identifier']!r} has deletion protection on, so it was "
+                "not deleted. Turn it off first: run this module with state=present and deletion_protection=false "
+                "(in this project: rds_deletion_protection: false, applied by site.yml), then state=absent again."
             ),
             instance=instance_view(instance, current_tags),
         )
 
-    status = instance.get("DBInstanceStatus")
-    if status in TRANSITIONAL_STATUSES and params["wait"] and not module.check_mode:
+
+def _ready_to_delete(client, module, instance):
+    """The instance once out of a transitional status (a failed one too); None when it went meanwhile."""
+    params = module.params
+    if instance.get("DBInstanceStatus") in TRANSITIONAL_STATUSES and params["wait"] and not module.check_mode:
         try:
-            instance = wait_until_ready(client, identifier, params["wait_timeout"])
+            return wait_until_ready(client, params["db_instance_identifier"], params["wait_timeout"])
         except RDSInstanceStatusError as e:
-            if e.instance is None:
-                return result  # gone meanwhile
-            instance = e.instance  # a failed instance is deleted all the same
+            return e.instance  # a failed instance is deleted all the same; None: gone meanwhile
+    return instance
 
-    snapshot_id = None
-    if not params["skip_final_snapshot"]:
-        snapshot_id = final_snapshot_identifier(params)
-        reused = False
-        snapshot = describe_db_snapshot(client, snapshot_id)
-        if snapshot is not None:
-            if not snapshot_of(snapshot, instance):
-                module.fail_json(
-                    msg=(
-                        f"The final snapshot identifier {snapshot_id!r} is taken by a snapshot of another instance "
-                        f"(of {snapshot.get('DBInstanceIdentifier')!r} created {snapshot.get('InstanceCreateTime')}, "
-                        f"snapshot taken {snapshot.get('SnapshotCreateTime')}), so RDS DB instance {identifier!r} was "
-                        "not deleted. Set final_snapshot_identifier to an unused name (or delete that snapshot if it "
-                        "is no longer needed)."
-                    ),
-                    instance=instance_view(instance, current_tags),
-                )
-            if snapshot.get("Status") != "available":
-                module.fail_json(
-                    msg=(
-                        f"The final snapshot {snapshot_id!r} of RDS DB instance {identifier!r} exists but is "
-                        f"{snapshot.get('Status')!r}; the instance was not deleted. Run again when the snapshot is "
-                        "available."
-                    ),
-                    instance=instance_view(instance, current_tags),
-                )
-            reused = True
-            module.warn(
-                f"The final snapshot {snapshot_id!r} of RDS DB instance {identifier!r} already exists (taken "
-                f"{snapshot.get('SnapshotCreateTime')}, by an earlier deletion that did not finish?); the instance is "
-                "deleted without taking another. Changes made after that snapshot are not in it."
-            )
-        result["final_snapshot"] = {"db_snapshot_identifier": snapshot_id, "status": None, "reused": reused}
 
-    result["changed"] = True
-    if module.check_mode:
-        return result
+def _final_snapshot(client, module, instance, current_tags):
+    """{"db_snapshot_identifier", "status": None, "reused"}: the final snapshot to take, or the one of this
+    instance already taken (by a deletion killed before it finished), to reuse; None without one."""
+    params = module.params
+    if params["skip_final_snapshot"]:
+        return None
+    identifier = params["db_instance_identifier"]
+    snapshot_id = final_snapshot_identifier(params)
+    snapshot = describe_db_snapshot(client, snapshot_id)
+    if snapshot is None:
+        return {"db_snapshot_identifier": snapshot_id, "status": None, "reused": False}
+    if not snapshot_of(snapshot, instance):
+        module.fail_json(
+            msg=(
+                f"The final snapshot identifier {snapshot_id!r} is taken by a snapshot of another instance "
+                f"(of {snapshot.get('DBInstanceIdentifier')!r} created {snapshot.get('InstanceCreateTime')}, "
+                f"snapshot taken {snapshot.get('SnapshotCreateTime')}), so RDS DB instance {identifier!r} was "
+                "not deleted. Set final_snapshot_identifier to an unused name (or delete that snapshot if it "
+                "is no longer needed)."
+            ),
+            instance=instance_view(instance, current_tags),
+        )
+    if snapshot.get("Status") != "available":
+        module.fail_json(
+            msg=(
+                f"The final snapshot {snapshot_id!r} of RDS DB instance {identifier!r} exists but is "
+                f"{snapshot.get('Status')!r}; the instance was not deleted. Run again when the snapshot is "
+                "available."
+            ),
+            instance=instance_view(instance, current_tags),
+        )
+    module.warn(
+        f"The final snapshot {snapshot_id!r} of RDS DB instance {identifier!r} already exists (taken "
+        f"{snapshot.get('SnapshotCreateTime')}, by an earlier deletion that did not finish?); the instance is "
+        "deleted without taking another. Changes made after that snapshot are not in it."
+    )
+    return {"db_snapshot_identifier": snapshot_id, "status": None, "reused": True}
+
+
+def _delete(client, module, instance, current_tags, take, snapshot_id):
+    """DeleteDBInstance (taking the snapshot ``take``); what it answers (False: gone meanwhile)."""
+    identifier = module.params["db_instance_identifier"]
     try:
-        take = snapshot_id if snapshot_id and not result["final_snapshot"]["reused"] else None
-        deleted = delete_db_instance(client, identifier, final_snapshot_identifier=take)
+        return delete_db_instance(client, identifier, final_snapshot_identifier=take)
     except AnsibleRDSInstanceError as e:
         code = error_code(e)
         if code == "DBSnapshotAlreadyExists":
@@ -819,19 +836,57 @@ def ensure_absent(client, module, instance):
                 instance=instance_view(instance, current_tags),
             )
         if code == "InvalidDBInstanceState":
-            status = instance.get("DBInstanceStatus")
-            if status in FAILED_STATUSES and take:
-                advice = (
-                    f"RDS cannot take a final snapshot of an instance in status {status!r} ({status_meaning(status)}): "
-                    "repair it first, or set skip_final_snapshot=true if its data is not needed."
-                )
-            else:
-                advice = "Run again with wait=true: the module waits for the instance first."
-            module.fail_json(
-                msg=f"RDS refused to delete DB instance {identifier!r} in status {status!r} ({e.exception}). {advice}",
-                instance=instance_view(instance, current_tags),
-            )
+            _fail_delete_refused(module, instance, current_tags, take, e)
         raise
+
+
+def _fail_delete_refused(module, instance, current_tags, take, error):
+    identifier = module.params["db_instance_identifier"]
+    status = instance.get("DBInstanceStatus")
+    if status in FAILED_STATUSES and take:
+        advice = (
+            f"RDS cannot take a final snapshot of an instance in status {status!r} ({status_meaning(status)}): "
+            "repair it first, or set skip_final_snapshot=true if its data is not needed."
+        )
+    else:
+        advice = "Run again with wait=true: the module waits for the instance first."
+    module.fail_json(
+        msg=f"RDS refused to delete DB instance {identifier!r} in status {status!r} ({error.exception}). {advice}",
+        instance=instance_view(instance, current_tags),
+    )
+
+
+def ensure_absent(client, module, instance):
+    params = module.params
+    identifier = params["db_instance_identifier"]
+    result = {"changed": False, "created": False, "adopted": False, "pending_reboot": False, "instance": {}}
+    if instance is None:
+        result["diff"] = make_diff({}, {})
+        return result
+    current_tags = instance_tags(client, instance)
+    result["diff"] = make_diff(dict(settings_view(instance), tags=current_tags), {})
+
+    if instance.get("DBInstanceStatus") == "deleting":
+        # Deleted by an earlier (perhaps killed) run or by someone else: not our change; wait for it.
+        if params["wait"] and not module.check_mode:
+            wait_until_gone(client, identifier, params["wait_timeout"])
+        else:
+            result["instance"] = instance_view(instance, current_tags)
+        return result
+
+    _refuse_protected(module, instance, current_tags)
+    instance = _ready_to_delete(client, module, instance)
+    if instance is None:
+        return result  # gone meanwhile
+    snapshot = _final_snapshot(client, module, instance, current_tags)
+    if snapshot is not None:
+        result["final_snapshot"] = snapshot
+    result["changed"] = True
+    if module.check_mode:
+        return result
+    snapshot_id = snapshot and snapshot["db_snapshot_identifier"]
+    take = snapshot_id if snapshot and not snapshot["reused"] else None
+    deleted = _delete(client, module, instance, current_tags, take, snapshot_id)
     if deleted is False:
         result["changed"] = False  # gone meanwhile
         return result
@@ -840,13 +895,13 @@ def ensure_absent(client, module, instance):
     else:
         result["instance"] = instance_view(deleted, current_tags)
     if snapshot_id:
-        snapshot = describe_db_snapshot(client, snapshot_id)
-        result["final_snapshot"]["status"] = (snapshot or {}).get("Status")
+        found = describe_db_snapshot(client, snapshot_id)
+        result["final_snapshot"]["status"] = (found or {}).get("Status")
     return result
 
 
-def main():
-    argument_spec = dict(
+def argument_spec():
+    return dict(
         db_instance_identifier=dict(type="str", required=True),
         state=dict(type="str", choices=["present", "absent"], default="present"),
         engine=dict(type="str", default="postgres"),
@@ -886,8 +941,11 @@ def main():
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )
+
+
+def main():
     module = AnsibleAWSModule(
-        argument_spec=argument_spec,
+        argument_spec=argument_spec(),
         required_if=[("state", "present", ["instance_class", "allocated_storage"])],
         supports_check_mode=True,
     )

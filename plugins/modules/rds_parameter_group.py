@@ -288,26 +288,36 @@ def _diff_state(parameters, tags, with_tags):
     return state
 
 
-def ensure_present(client, ec2_client, module):
-    params = module.params
-    name, family = params["name"].lower(), params["family"]
-    group = describe_db_parameter_group(client, name)
-    errors = []
+def _family_problem(group, name, family):
     if group and group.get("DBParameterGroupFamily") != family:
-        errors.append(
+        return [
             f"family: DB parameter group {name!r} exists with family {group.get('DBParameterGroupFamily')}, not "
             f"{family}; RDS cannot change the family of a group: give the group for {family} another name (and "
             f"point the DB instances at it), or delete this one first (state=absent) once no instance uses it"
+        ]
+    return []
+
+
+def _instance_class_resources(ec2_client, instance_class, errors):
+    """The class's memory and CPUs (None without a class); an unknown class is one more of ``errors``."""
+    if not instance_class:
+        return None
+    resources = instance_class_resources(ec2_client, instance_class)
+    if resources is None:
+        errors.append(
+            f"instance_class {instance_class!r} is unknown: EC2 knows no instance type "
+            f"{instance_class[3:]!r}, so RDS has no such class"
         )
+    return resources
+
+
+def _validated_parameters(client, ec2_client, module, group, name):
+    """(wanted parameters, the family's defaults); fails listing every problem at once."""
+    params = module.params
+    family = params["family"]
+    errors = _family_problem(group, name, family)
     defaults = family_defaults(client, module, family)
-    resources = None
-    if params["instance_class"]:
-        resources = instance_class_resources(ec2_client, params["instance_class"])
-        if resources is None:
-            errors.append(
-                f"instance_class {params['instance_class']!r} is unknown: EC2 knows no instance type "
-                f"{params['instance_class'][3:]!r}, so RDS has no such class"
-            )
+    resources = _instance_class_resources(ec2_client, params["instance_class"], errors)
     wanted, problems, unchecked = validate_parameters(
         params["parameters"], defaults, family, params["instance_class"], resources
     )
@@ -323,7 +333,11 @@ def ensure_present(client, ec2_client, module):
             f"{', '.join(unchecked)} not checked against the instance memory: give instance_class to check "
             "memory-sized parameters"
         )
+    return wanted, defaults
 
+
+def _parameter_changes(client, module, group, name, wanted, defaults):
+    """(live parameters, their values, names to modify, names to reset, names that wait for a reboot)."""
     live = describe_db_parameters(client, name, "user") if group else {}
     current = {p: entry.get("ParameterValue") for p, entry in live.items()}
     to_modify = [
@@ -331,16 +345,52 @@ def ensure_present(client, ec2_client, module):
         for p in sorted(wanted)
         if comparable_value(current.get(p), defaults[p]) != comparable_value(wanted[p], defaults[p])
     ]
-    to_reset = sorted(p for p in current if p not in wanted) if params["reset_unlisted"] else []
+    to_reset = sorted(p for p in current if p not in wanted) if module.params["reset_unlisted"] else []
     pending_reboot = sorted(
         p for p in to_modify + to_reset if apply_method(defaults.get(p) or live.get(p)) == "pending-reboot"
     )
+    return live, current, to_modify, to_reset, pending_reboot
 
-    description = params["description"]
+
+def _warn_description(module, group, name):
+    description = module.params["description"]
     if group and group.get("Description") != description and description != "Managed by payments.infra":
         module.warn(
             f"RDS cannot change the description of DB parameter group {name!r}; it stays {group.get('Description')!r}"
         )
+
+
+def _write_parameters(client, name, wanted, defaults, live, to_modify, to_reset):
+    for batch in batches(to_modify):
+        entries = [
+            {"ParameterName": p, "ParameterValue": wanted[p], "ApplyMethod": apply_method(defaults[p])} for p in batch
+        ]
+        modify_db_parameter_group(client, name, entries)
+    for batch in batches(to_reset):
+        entries = [{"ParameterName": p, "ApplyMethod": apply_method(defaults.get(p) or live[p])} for p in batch]
+        reset_db_parameter_group(client, name, entries)
+
+
+def _create_or_tag(client, module, group, name, to_set, to_unset):
+    """Create the group (with its tags) or converge the tags of the existing one; the group's summary."""
+    params = module.params
+    if not group:
+        created = create_db_parameter_group(client, name, params["family"], params["description"], params["tags"])
+        return group_summary(created)
+    remove_tags(client, group["DBParameterGroupArn"], to_unset)
+    add_tags(client, group["DBParameterGroupArn"], to_set)
+    return group_summary(group)
+
+
+def ensure_present(client, ec2_client, module):
+    params = module.params
+    name, family = params["name"].lower(), params["family"]
+    group = describe_db_parameter_group(client, name)
+    wanted, defaults = _validated_parameters(client, ec2_client, module, group, name)
+    live, current, to_modify, to_reset, pending_reboot = _parameter_changes(
+        client, module, group, name, wanted, defaults
+    )
+    _warn_description(module, group, name)
 
     tags_wanted, purge = params["tags"], params["purge_tags"]
     current_tags = {}
@@ -350,24 +400,13 @@ def ensure_present(client, ec2_client, module):
 
     changed = not group or bool(to_modify or to_reset or to_set or to_unset)
     summary = (
-        group_summary(group) if group else {"name": name, "arn": None, "family": family, "description": description}
+        group_summary(group)
+        if group
+        else {"name": name, "arn": None, "family": family, "description": params["description"]}
     )
     if not module.check_mode:
-        if not group:
-            created = create_db_parameter_group(client, name, family, description, tags_wanted)
-            summary = group_summary(created)
-        else:
-            remove_tags(client, group["DBParameterGroupArn"], to_unset)
-            add_tags(client, group["DBParameterGroupArn"], to_set)
-        for batch in batches(to_modify):
-            entries = [
-                {"ParameterName": p, "ParameterValue": wanted[p], "ApplyMethod": apply_method(defaults[p])}
-                for p in batch
-            ]
-            modify_db_parameter_group(client, name, entries)
-        for batch in batches(to_reset):
-            entries = [{"ParameterName": p, "ApplyMethod": apply_method(defaults.get(p) or live[p])} for p in batch]
-            reset_db_parameter_group(client, name, entries)
+        summary = _create_or_tag(client, module, group, name, to_set, to_unset)
+        _write_parameters(client, name, wanted, defaults, live, to_modify, to_reset)
 
     after = {p: v for p, v in current.items() if p not in to_reset}
     after.update({p: wanted[p] for p in to_modify})

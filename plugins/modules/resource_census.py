@@ -25,8 +25,8 @@ description:
     region in RV(resources[].region), a role with region null).
   - With O(desired_environments), also returns RV(findings) for an audit - resources tagged with an
     environment that is not desired, and resources named like ours without our tag.
-  - The listing is in C(plugins/module_utils/census.py), one function per type registered in C(LISTERS), for
-    other modules and preflight checks to reuse.
+  - The listing is in C(plugins/module_utils/census.py), one row per type in the table C(KINDS) read by
+    one generic lister (C(LISTERS) holds it per type), for other modules and preflight checks to reuse.
 author:
   - payments.infra maintainers
 options:

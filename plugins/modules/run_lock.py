@@ -295,8 +295,8 @@ def validation_error(params):
     return next((message for failed, message in checks if failed), None)
 
 
-def main():
-    argument_spec = dict(
+def argument_spec():
+    return dict(
         bucket=dict(type="str", required=True),
         key=dict(type="str", required=True, no_log=False),
         state=dict(type="str", choices=["acquired", "released"], default="acquired"),
@@ -309,34 +309,58 @@ def main():
         force=dict(type="bool", default=False),
         take_over_dead_holder=dict(type="bool", default=True),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+
+
+def _acquire(client, module):
     params = module.params
-    error = validation_error(params)
+    return acquire_lock(
+        client,
+        params["bucket"],
+        params["key"],
+        run_id=params["run_id"],
+        holder=params["holder"] or default_holder(),
+        stale_after=params["stale_after"],
+        wait_timeout=params["wait_timeout"],
+        poll_interval=params["poll_interval"],
+        purpose=params["purpose"],
+        check_mode=module.check_mode,
+        process=controller_process(),
+        is_gone=holder_is_gone if params["take_over_dead_holder"] else (lambda _document, _here: False),
+    )
+
+
+def _release(client, module):
+    params = module.params
+    return release_lock(
+        client,
+        params["bucket"],
+        params["key"],
+        run_id=params["run_id"],
+        force=params["force"],
+        check_mode=module.check_mode,
+    )
+
+
+def _fail_aws_error(module, error):
+    if is_missing_bucket(error):
+        module.fail_json(
+            msg=(
+                f"S3 bucket {module.params['bucket']!r} for the run lock {module.params['key']!r} does not exist "
+                "(NoSuchBucket). The lock bucket must exist before a run takes its lock (this module does not "
+                "create it): create it first, or check the bucket name, the account and the region."
+            )
+        )
+    module.fail_json_aws_error(error)
+
+
+def main():
+    module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
+    error = validation_error(module.params)
     if error:
         module.fail_json(msg=error)
-    bucket, key = params["bucket"], params["key"]
-
     client = module.client("s3")
     try:
-        if params["state"] == "acquired":
-            result = acquire_lock(
-                client,
-                bucket,
-                key,
-                run_id=params["run_id"],
-                holder=params["holder"] or default_holder(),
-                stale_after=params["stale_after"],
-                wait_timeout=params["wait_timeout"],
-                poll_interval=params["poll_interval"],
-                purpose=params["purpose"],
-                check_mode=module.check_mode,
-                process=controller_process(),
-                is_gone=holder_is_gone if params["take_over_dead_holder"] else (lambda _document, _here: False),
-            )
-        else:
-            result = release_lock(
-                client, bucket, key, run_id=params["run_id"], force=params["force"], check_mode=module.check_mode
-            )
+        result = (_acquire if module.params["state"] == "acquired" else _release)(client, module)
     except RunLockHeld as e:
         module.fail_json(msg=e.message, lock=e.lock, replaced={}, waited=e.waited)
     except RunLockNotOurs as e:
@@ -344,15 +368,7 @@ def main():
     except RunLockConflict as e:
         module.fail_json(msg=str(e))
     except AnsibleAWSError as e:
-        if is_missing_bucket(e):
-            module.fail_json(
-                msg=(
-                    f"S3 bucket {bucket!r} for the run lock {key!r} does not exist (NoSuchBucket). The lock "
-                    "bucket must exist before a run takes its lock (this module does not create it): create "
-                    "it first, or check the bucket name, the account and the region."
-                )
-            )
-        module.fail_json_aws_error(e)
+        _fail_aws_error(module, e)
 
     before = result.pop("before")
     result.setdefault("replaced", {})

@@ -1,6 +1,9 @@
 """payments.infra.resource_census (and module_utils/census.py) against moto in-process."""
 
 import json
+import os
+import re
+from pathlib import Path
 
 import boto3
 import pytest
@@ -428,3 +431,78 @@ def test_an_aws_error_names_the_type(world, monkeypatch):
     monkeypatch.setattr(census_utils, "paginate", denied)
     with pytest.raises(census_utils.AnsibleCensusError, match="iam_role"):
         census_utils.census(client, REGION, types=["iam_role"], name_prefix="payment")
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole census of a populated account, against a recorded answer: what the preflight, the
+# audit and the teardown checks read must not change when the listers are rewritten.
+# ---------------------------------------------------------------------------------------------
+GOLDEN = Path(__file__).parent / "data" / "census_golden.json"
+# Ids, ARNs' random parts and addresses that moto draws at random: numbered in order of appearance.
+RANDOM = re.compile(
+    r"\b(?:vpc|subnet|igw|nat|eipalloc|eipassoc|rtb|rtbassoc|sg|fl|acl|eni)-[0-9a-f]{8,17}\b"
+    r"|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"
+    r"|(?<=/)[0-9a-f]{16}\b"
+    r"|(?<=secret:)[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}\b"
+    r"|\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"
+)
+
+
+def populate_account(world):
+    """Every type found by name, by tag and not ours, plus the special cases the listers skip or name."""
+    for resource_type in census_utils.TYPES:
+        by_name, by_tag, other = names_for(resource_type)
+        world.make(resource_type, by_name, {})
+        world.make(resource_type, by_tag, OURS)
+        world.make(resource_type, other, {})
+    world.make("vpc", "payment-vpc-dev", OURS)  # name and tag
+    world.make("vpc", "payment-vpc-qa", {**OURS, "Environment": "qa"})  # not desired
+    world.make("log_group", "/payment/qa/stray", {"Environment": "qa"})  # both findings
+    world.make("acm_certificate", "payment-untagged-cert", {})  # named by its domain
+    gone = world.make("nat_gateway", "payment-nat-gone", OURS)
+    world.ec2.delete_nat_gateway(NatGatewayId=gone)  # deleted: skipped
+    client("ecs").create_cluster(clusterName="payment-inactive-cluster")
+    client("ecs").delete_cluster(cluster="payment-inactive-cluster")  # inactive: skipped
+    client("iam").create_role(
+        RoleName="payment-service-linked", Path="/aws-service-role/x/", AssumeRolePolicyDocument=TRUST
+    )  # AWS's own: skipped
+
+
+def normalized(value):
+    text = json.dumps(value, indent=1, sort_keys=True, default=str)
+    numbers = {}
+    return json.loads(RANDOM.sub(lambda m: numbers.setdefault(m.group(0), f"<random-{len(numbers)}>"), text))
+
+
+def listing_order(resource):
+    """An order of an unfiltered listing that does not depend on moto's random ids (the census sorts its own)."""
+    return (resource["name"] or "", json.dumps(resource["tags"], sort_keys=True), json.dumps(resource["attributes"]))
+
+
+def whole_census(run_module, api_calls):
+    del api_calls[:]
+    audit = run_module(resource_census, {"name_prefix": "payment", "desired_environments": ["dev", "staging", "prod"]})
+    operations = sorted({op for op, _ in api_calls})
+    tag_only = census_utils.census(client, REGION, tag_key="Environment", tag_value="qa")
+    unfiltered = {
+        t: sorted(census_utils.list_type(client(census_utils.LISTERS[t].service), t, REGION), key=listing_order)
+        for t in census_utils.TYPES
+    }
+    return normalized(
+        {
+            "audit": {k: audit[k] for k in ("resources", "findings", "counts", "by_environment", "changed")},
+            "operations": operations,
+            "tag_only": tag_only,
+            "unfiltered": unfiltered,
+        }
+    )
+
+
+def test_the_whole_census_of_an_account_is_the_recorded_one(world, run_module, api_calls):
+    """PAYMENTS_CENSUS_GOLDEN=write records the answer (only when the census is meant to change)."""
+    populate_account(world)
+    answer = whole_census(run_module, api_calls)
+    if os.environ.get("PAYMENTS_CENSUS_GOLDEN") == "write":
+        GOLDEN.write_text(json.dumps(answer, indent=1, sort_keys=True) + "\n")
+    assert answer["audit"]["resources"], "the account was populated"
+    assert answer == json.loads(GOLDEN.read_text())
