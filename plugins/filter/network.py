@@ -11,7 +11,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.payments.infra.plugins.module_utils.names import resource_name
 
 # Each filter is documented in its own file next to this one (cidr_subnet.yml, route_table_plan.yml,
-# surplus_nat_names.yml, ...), as ansible-doc reads a file of several filters.
+# nat_gateway_plan.yml, ...), as ansible-doc reads a file of several filters.
 
 TIERS = ("public", "private", "database")
 
@@ -102,14 +102,105 @@ def route_table_plan(found, wanted, ours):
     return {"tables": plan, "surplus": surplus, "moves": moves, "summary": summary}
 
 
-def surplus_nat_names(nat_gateways, addresses, wanted, ours):
-    """Names of NAT gateways of ours to delete (with their Elastic IPs): every NAT gateway, and every
-    Elastic IP named ``<nat name>-eip`` (one a killed run left after its NAT gateway was deleted),
-    whose name matches ``ours`` and is not in ``wanted``. Sorted, each once."""
-    pattern = re.compile(ours)
-    names = {_name(gw) or "" for gw in nat_gateways}
-    names |= {re.sub(r"-eip$", "", _name(a) or "") for a in addresses if (_name(a) or "").endswith("-eip")}
-    return sorted(n for n in names if n and pattern.match(n) and n not in set(wanted))
+LIVE_NAT_STATES = ("pending", "available")
+
+
+def _nat_address(gateway):
+    return (gateway.get("nat_gateway_addresses") or [{}])[0]
+
+
+def _oldest_available_first(resources):
+    return sorted(
+        resources, key=lambda r: (r.get("state", "available") != "available", str(r.get("create_time") or ""))
+    )
+
+
+def nat_gateway_plan(nat_gateways, addresses, nat_azs, azs, public_subnet_ids, prefix, tags):
+    """What the NAT gateways and their Elastic IPs need, from one look-up of each (before any change).
+
+    nat_gateways: the VPC's live NAT gateways, any tags (M(amazon.aws.ec2_vpc_nat_gateway_info));
+    addresses: the Elastic IPs of ours (M(amazon.aws.ec2_eip_info)). Per zone of ``nat_azs``: the NAT
+    gateway named ``<prefix><az>`` in that zone's public subnet, else an untagged one there (adopted),
+    else none; its Elastic IP (``<name>-eip``): the NAT gateway's own, else one tagged with that name
+    (associated or not: a killed run left it), else ``allocate``. ``surplus_nats``/``surplus_eips``: those of
+    ours no NAT zone keeps (a changed strategy, duplicates, an Elastic IP whose NAT gateway a killed run
+    deleted); ``plan``: what a check-mode run states.
+    """
+    azs, tags = list(azs), dict(tags or {})
+    live = [gw for gw in nat_gateways if gw.get("state", "available") in LIVE_NAT_STATES]
+    in_use = {_nat_address(gw).get("allocation_id") for gw in live} - {None}
+    eips_by_id = {a.get("allocation_id"): a for a in addresses}
+    kept_nats, kept_eips, nats, plan = set(), set(), [], []
+    for az in nat_azs:
+        name, subnet_id = f"{prefix}{az}", list(public_subnet_ids)[azs.index(az)]
+        eip_name = f"{name}-eip"
+        named = [gw for gw in live if _name(gw) == name]
+        strangers = [gw["nat_gateway_id"] for gw in named if gw.get("subnet_id") != subnet_id]
+        if strangers:
+            raise AnsibleFilterError(
+                f"nat_gateway_plan: NAT gateway {strangers[0]} named {name!r} is not in the public subnet "
+                f"{subnet_id} of {az}. A NAT gateway cannot move between subnets: delete it or rename it."
+            )
+        untagged = [gw for gw in live if gw.get("subnet_id") == subnet_id and not _name(gw)]
+        found = (_oldest_available_first(named) or _oldest_available_first(untagged) or [None])[0]
+        eip_tags = dict(tags, Name=eip_name)
+        if found:
+            kept_nats.add(found["nat_gateway_id"])
+            address = _nat_address(found)
+            eip = eips_by_id.get(address.get("allocation_id")) or {
+                "allocation_id": address.get("allocation_id"),
+                "public_ip": address.get("public_ip"),
+            }
+        else:
+            tagged = [a for a in addresses if _name(a) == eip_name and a.get("allocation_id") not in in_use]
+            eip = (sorted(tagged, key=lambda a: bool(a.get("association_id"))) or [{}])[0]
+        kept_eips.add(eip.get("allocation_id"))
+        eip_action = "allocate" if not eip else "ok" if eip.get("tags") == eip_tags else "tag"
+        nat_tags = dict(tags, Name=name)
+        nats.append(
+            {
+                "az": az,
+                "name": name,
+                "subnet_id": subnet_id,
+                "nat_gateway_id": (found or {}).get("nat_gateway_id"),
+                "adopted": bool(found) and not _name(found),
+                "allocation_id": eip.get("allocation_id"),
+                "public_ip": eip.get("public_ip"),
+                "eip": eip_action,
+                "eip_tags": eip_tags,
+                "tags": nat_tags,
+            }
+        )
+        before = {"tags": found.get("tags") or {}, "eip_tags": eip.get("tags") or {}} if found else {}
+        resources = [f"NAT gateway {name}"] + ([f"Elastic IP {eip_name}"] if eip_action != "ok" else [])
+        after = {"tags": nat_tags, "eip_tags": eip_tags}
+        if not found:
+            after = dict(after, subnet_id=subnet_id, public_ip=eip.get("public_ip") or "(allocated)")
+        plan.append(
+            {"action": "change" if found else "create", "resources": resources, "before": before, "after": after}
+        )
+
+    ours = re.compile("^" + re.escape(prefix))
+    surplus_nats = [
+        {"name": _name(gw), "nat_gateway_id": gw["nat_gateway_id"]}
+        for gw in live
+        if ours.match(_name(gw) or "") and gw["nat_gateway_id"] not in kept_nats
+    ]
+    # Released after the NAT gateways go: ours by name, kept by no zone, used by no live NAT gateway
+    # (a surplus one releases its own), so also the one of a NAT gateway a killed run deleted.
+    surplus_eips = [
+        {"name": _name(a), "public_ip": a.get("public_ip"), "allocation_id": a.get("allocation_id")}
+        for a in addresses
+        if ours.match(_name(a) or "")
+        and (_name(a) or "").endswith("-eip")
+        and a.get("allocation_id") not in kept_eips | in_use
+    ]
+    plan += [
+        {"action": "destroy", "resources": [f"NAT gateway {n['name']}", f"Elastic IP {n['name']}-eip"]}
+        for n in surplus_nats
+    ]
+    plan += [{"action": "destroy", "resources": [f"Elastic IP {a['name']}"]} for a in surplus_eips]
+    return {"nats": nats, "surplus_nats": surplus_nats, "surplus_eips": surplus_eips, "plan": plan}
 
 
 def _strategy(strategy):
@@ -221,19 +312,18 @@ def route_tables(azs, strategy, subnet_ids, igw_id, nat_gateways, name_prefix, e
     (default route to the internet gateway), private (per NAT_STRATEGIES), database (no route out).
 
     subnet_ids: ``{public, private, database}``, the subnet ids of each tier in AZ order.
-    nat_gateways: the results of the NAT gateway task, one per AZ of ``nat_gateway_azs(azs, strategy)``;
+    nat_gateways: the results of the NAT gateway task (M(amazon.aws.ec2_vpc_nat_gateway) over the ``nats`` of
+    M(nat_gateway_plan): ``item.az``, ``nat_gateway_id``), one per AZ of ``nat_gateway_azs(azs, strategy)``;
     a NAT gateway without an id yet (check mode) is ``planned:<az>``, as a subnet is ``planned:<name>``.
     """
     azs, rule = list(azs), _strategy(strategy)
     nat_azs = nat_gateway_azs(azs, strategy)
-    if [r.get("item") for r in nat_gateways] != nat_azs:
+    nat_gw_azs = [(r.get("item") or {}).get("az") for r in nat_gateways]
+    if nat_gw_azs != nat_azs:
         raise AnsibleFilterError(
-            f"route_tables: NAT gateways of {[r.get('item') for r in nat_gateways]} but strategy {strategy} "
-            f"puts them in {nat_azs}"
+            f"route_tables: NAT gateways of {nat_gw_azs} but strategy {strategy} puts them in {nat_azs}"
         )
-    nat_ids = {
-        r["item"]: (r.get("nat_gateway") or {}).get("nat_gateway_id") or f"planned:{r['item']}" for r in nat_gateways
-    }
+    nat_ids = {az: r.get("nat_gateway_id") or f"planned:{az}" for az, r in zip(nat_gw_azs, nat_gateways, strict=True)}
 
     def table(tier, subnets, routes, az=None):
         return {"name": _route_table_name(name_prefix, tier, environment, az), "subnets": subnets, "routes": routes}
@@ -255,11 +345,11 @@ class FilterModule:
         return {
             "cidr_subnet": cidr_subnet,
             "nat_gateway_azs": nat_gateway_azs,
+            "nat_gateway_plan": nat_gateway_plan,
             "route_table_plan": route_table_plan,
             "route_table_names": route_table_names,
             "route_tables": route_tables,
             "security_group_rules": security_group_rules,
             "subnet_cidr_changes": subnet_cidr_changes,
             "subnet_plan": subnet_plan,
-            "surplus_nat_names": surplus_nat_names,
         }

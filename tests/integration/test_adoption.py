@@ -21,6 +21,12 @@ def test_untagged_resources_under_our_names_are_adopted(clean_emulator, ansible,
         CidrBlock="10.10.0.0/16",
         TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "payment-vpc-dev"}]}],
     )["Vpc"]["VpcId"]
+    # A NAT gateway made by hand in the public subnet of the first zone, with its own untagged Elastic IP.
+    subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.10.0.0/24", AvailabilityZone="us-east-1a")["Subnet"][
+        "SubnetId"
+    ]
+    manual_eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    manual_nat = ec2.create_nat_gateway(SubnetId=subnet_id, AllocationId=manual_eip)["NatGateway"]["NatGatewayId"]
     logs.create_log_group(logGroupName="/payment/dev/app")
     ecr.create_repository(repositoryName="payment-api")
     topic = sns.create_topic(Name="payment-alarms-dev")["TopicArn"]
@@ -79,6 +85,14 @@ def test_untagged_resources_under_our_names_are_adopted(clean_emulator, ansible,
     assert tags_of(cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]).items() >= OUR_TAGS.items()
     repo_arn = ecr.describe_repositories(repositoryNames=["payment-api"])["repositories"][0]["repositoryArn"]
     assert tags_of(ecr.list_tags_for_resource(resourceArn=repo_arn)["tags"]).get("ManagedBy") == "payments.infra"
+    # The NAT gateway by hand is the environment's one, tagged, with its Elastic IP tagged: no second of either.
+    live = [{"Name": "state", "Values": ["pending", "available"]}]
+    [nat] = ec2.describe_nat_gateways(Filters=live)["NatGateways"]
+    assert nat["NatGatewayId"] == manual_nat and nat["SubnetId"] == subnet_id
+    assert tags_of(nat["Tags"]).items() >= {**OUR_TAGS, "Name": "payment-nat-dev-us-east-1a"}.items()
+    [address] = ec2.describe_addresses()["Addresses"]
+    assert address["AllocationId"] == manual_eip
+    assert tags_of(address["Tags"]).items() >= {**OUR_TAGS, "Name": "payment-nat-dev-us-east-1a-eip"}.items()
     counts, expected = census(aws, "dev"), expected_counts("dev")
     assert {k: (counts[k], expected[k]) for k in expected if counts[k] != expected[k]} == {}
 

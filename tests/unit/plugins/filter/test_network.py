@@ -2,8 +2,8 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.payments.infra.plugins.filter.network import cidr_subnet
+from ansible_collections.payments.infra.plugins.filter.network import nat_gateway_plan
 from ansible_collections.payments.infra.plugins.filter.network import route_table_plan
-from ansible_collections.payments.infra.plugins.filter.network import surplus_nat_names
 
 
 @pytest.mark.parametrize(
@@ -33,7 +33,7 @@ def test_rejects_bad_input(prefix, newbits, netnum, message):
 
 
 # ---------------------------------------------------------------------------------------------
-# route_table_plan / surplus_nat_names: day-2 convergence of route tables and NAT gateways
+# route_table_plan / nat_gateway_plan: day-2 convergence of route tables and NAT gateways
 # ---------------------------------------------------------------------------------------------
 
 OURS = r"^payment-(public|private|database)-rt-dev(-.+)?$"
@@ -119,23 +119,167 @@ def test_repeated_wanted_names_are_refused():
         route_table_plan([], [{"name": "a", "subnets": []}, {"name": "a", "subnets": []}], OURS)
 
 
-NAT_OURS = r"^payment-nat-dev-"
+PREFIX = "payment-nat-dev-"
+AZS = ["us-east-1a", "us-east-1b", "us-east-1c"]
+PUBLIC = ["subnet-a", "subnet-b", "subnet-c"]
+TAGS = {"Environment": "dev", "Project": "payment-api"}
 
 
-def named(name, **extra):
-    return dict(extra, tags={"Name": name, "Environment": "dev"})
+def nat(nat_id, subnet, allocation, name=None, state="available", created="2026-01-01", **tags):
+    gw = {
+        "nat_gateway_id": nat_id,
+        "subnet_id": subnet,
+        "state": state,
+        "create_time": created,
+        "nat_gateway_addresses": [{"allocation_id": allocation, "public_ip": f"ip-{allocation}"}],
+    }
+    if name or tags:
+        gw["tags"] = dict(tags, **({"Name": name} if name else {}))
+    return gw
 
 
-def test_surplus_nat_names_from_gateways_and_orphan_elastic_ips():
-    nats = [named("payment-nat-dev-us-east-1a"), named("payment-nat-dev-us-east-1b"), named("someone-else")]
-    eips = [
-        named("payment-nat-dev-us-east-1a-eip"),
-        named("payment-nat-dev-us-east-1b-eip"),
-        named("payment-nat-dev-us-east-1c-eip"),  # its NAT gateway was deleted by a killed run
-        {"tags": {}},
+def eip(allocation, name=None, associated=False, tags=None):
+    address = {"allocation_id": allocation, "public_ip": f"ip-{allocation}"}
+    if associated:
+        address["association_id"] = f"assoc-{allocation}"
+    if name or tags:
+        address["tags"] = dict(tags if tags is not None else TAGS, **({"Name": name} if name else {}))
+    return address
+
+
+def plan(nats=(), eips=(), nat_azs=AZS[:1]):
+    return nat_gateway_plan(list(nats), list(eips), nat_azs, AZS, PUBLIC, PREFIX, TAGS)
+
+
+def test_nothing_yet_allocates_one_elastic_ip_per_nat_zone_and_plans_the_creation():
+    result = plan(nat_azs=AZS[:2])
+    assert [(n["name"], n["subnet_id"], n["eip"], n["nat_gateway_id"]) for n in result["nats"]] == [
+        ("payment-nat-dev-us-east-1a", "subnet-a", "allocate", None),
+        ("payment-nat-dev-us-east-1b", "subnet-b", "allocate", None),
     ]
-    assert surplus_nat_names(nats, eips, ["payment-nat-dev-us-east-1a"], NAT_OURS) == [
-        "payment-nat-dev-us-east-1b",
-        "payment-nat-dev-us-east-1c",
+    first = result["nats"][0]
+    assert first["tags"] == dict(TAGS, Name="payment-nat-dev-us-east-1a")
+    assert first["eip_tags"] == dict(TAGS, Name="payment-nat-dev-us-east-1a-eip")
+    assert result["plan"][0]["action"] == "create" and result["plan"][0]["before"] == {}
+    assert result["plan"][0]["resources"] == [
+        "NAT gateway payment-nat-dev-us-east-1a",
+        "Elastic IP payment-nat-dev-us-east-1a-eip",
     ]
-    assert surplus_nat_names(nats[:1], eips[:1], ["payment-nat-dev-us-east-1a"], NAT_OURS) == []
+    assert result["surplus_nats"] == result["surplus_eips"] == []
+
+
+def test_converged_needs_nothing_and_plans_no_change():
+    gw = nat("nat-1", "subnet-a", "eipalloc-1", "payment-nat-dev-us-east-1a", **TAGS)
+    result = plan([gw], [eip("eipalloc-1", "payment-nat-dev-us-east-1a-eip", associated=True)])
+    (only,) = result["nats"]
+    assert (only["nat_gateway_id"], only["allocation_id"], only["eip"], only["adopted"]) == (
+        "nat-1",
+        "eipalloc-1",
+        "ok",
+        False,
+    )
+    # Before and after the same: payments.infra.plan plans nothing for it.
+    assert result["plan"] == [
+        {
+            "action": "change",
+            "resources": ["NAT gateway payment-nat-dev-us-east-1a"],
+            "before": {"tags": only["tags"], "eip_tags": only["eip_tags"]},
+            "after": {"tags": only["tags"], "eip_tags": only["eip_tags"]},
+        }
+    ]
+    assert result["surplus_nats"] == result["surplus_eips"] == []
+
+
+@pytest.mark.parametrize("associated", [False, True])
+def test_killed_after_the_allocation_the_tagged_elastic_ip_is_used_again(associated):
+    # A run killed between AllocateAddress (tags in the call) and CreateNatGateway left it; or its NAT
+    # gateway is gone and AWS (or the emulator) still shows it associated.
+    left = eip("eipalloc-9", "payment-nat-dev-us-east-1a-eip", associated=associated)
+    result = plan([], [left, eip("eipalloc-other", "payment-nat-dev-us-east-1b-eip")])
+    (only,) = result["nats"]
+    assert (only["allocation_id"], only["public_ip"], only["eip"]) == ("eipalloc-9", "ip-eipalloc-9", "ok")
+    assert result["plan"][0]["resources"] == ["NAT gateway payment-nat-dev-us-east-1a"]
+    # The other zone's Elastic IP is no zone's now: released after the NAT gateways.
+    assert [a["allocation_id"] for a in result["surplus_eips"]] == ["eipalloc-other"]
+
+
+def test_an_unassociated_tagged_elastic_ip_wins_over_an_associated_one_and_duplicates_are_released():
+    name = "payment-nat-dev-us-east-1a-eip"
+    result = plan([], [eip("eipalloc-1", name, associated=True), eip("eipalloc-2", name), eip("eipalloc-3", name)])
+    assert result["nats"][0]["allocation_id"] == "eipalloc-2"
+    assert sorted(a["allocation_id"] for a in result["surplus_eips"]) == ["eipalloc-1", "eipalloc-3"]
+
+
+def test_killed_after_create_nat_gateway_the_pending_one_is_kept():
+    gw = nat("nat-1", "subnet-a", "eipalloc-1", "payment-nat-dev-us-east-1a", state="pending", **TAGS)
+    result = plan([gw], [eip("eipalloc-1", "payment-nat-dev-us-east-1a-eip", associated=True)])
+    assert result["nats"][0]["nat_gateway_id"] == "nat-1" and result["nats"][0]["eip"] == "ok"
+    assert result["surplus_nats"] == result["surplus_eips"] == []
+
+
+def test_an_elastic_ip_of_ours_used_by_another_nat_gateway_is_not_taken():
+    stranger = nat("nat-x", "subnet-z", "eipalloc-1", "someone-else")
+    result = plan([stranger], [eip("eipalloc-1", "payment-nat-dev-us-east-1a-eip", associated=True)])
+    assert result["nats"][0]["eip"] == "allocate"
+    assert result["surplus_eips"] == [] and result["surplus_nats"] == []
+
+
+def test_an_untagged_nat_gateway_in_our_subnet_is_adopted_with_its_elastic_ip():
+    manual = nat("nat-manual", "subnet-a", "eipalloc-m")
+    other_subnet = nat("nat-elsewhere", "subnet-b", "eipalloc-e")
+    result = plan([other_subnet, manual], [])
+    (only,) = result["nats"]
+    assert (only["nat_gateway_id"], only["adopted"], only["allocation_id"]) == ("nat-manual", True, "eipalloc-m")
+    # Its Elastic IP is untagged: tagged by address (public_ip), never a second one allocated.
+    assert (only["eip"], only["public_ip"]) == ("tag", "ip-eipalloc-m")
+    assert result["plan"][0]["action"] == "change"
+    assert result["plan"][0]["before"] == {"tags": {}, "eip_tags": {}}
+    assert result["plan"][0]["resources"][1] == "Elastic IP payment-nat-dev-us-east-1a-eip"
+    assert result["surplus_nats"] == []  # not ours: never deleted
+
+
+def test_ours_wins_over_an_untagged_one_and_the_oldest_available_over_duplicates():
+    name = "payment-nat-dev-us-east-1a"
+    gws = [
+        nat("nat-untagged", "subnet-a", "eipalloc-u", created="2025-01-01"),
+        nat("nat-new", "subnet-a", "eipalloc-n", name, created="2026-02-01"),
+        nat("nat-pending", "subnet-a", "eipalloc-p", name, state="pending", created="2025-06-01"),
+        nat("nat-old", "subnet-a", "eipalloc-o", name, created="2026-01-01"),
+    ]
+    result = plan(gws, [])
+    assert result["nats"][0]["nat_gateway_id"] == "nat-old"
+    assert sorted(n["nat_gateway_id"] for n in result["surplus_nats"]) == ["nat-new", "nat-pending"]
+    destroyed = [p["resources"] for p in result["plan"] if p["action"] == "destroy"]
+    assert destroyed == [[f"NAT gateway {name}", f"Elastic IP {name}-eip"]] * 2
+
+
+def test_tags_that_differ_are_planned_as_a_change():
+    gw = nat("nat-1", "subnet-a", "eipalloc-1", "payment-nat-dev-us-east-1a", Environment="dev", Old="x")
+    stale = eip("eipalloc-1", "payment-nat-dev-us-east-1a-eip", associated=True, tags={"Environment": "dev"})
+    result = plan([gw], [stale])
+    assert result["nats"][0]["eip"] == "tag"
+    entry = result["plan"][0]
+    assert entry["before"]["tags"] == {"Environment": "dev", "Old": "x", "Name": "payment-nat-dev-us-east-1a"}
+    assert entry["after"]["tags"] == dict(TAGS, Name="payment-nat-dev-us-east-1a")
+
+
+def test_a_changed_strategy_leaves_the_other_zones_surplus():
+    gws = [
+        nat(f"nat-{az}", subnet, f"eipalloc-{az}", f"{PREFIX}{az}", **TAGS)
+        for az, subnet in zip(AZS, PUBLIC, strict=True)
+    ]
+    eips = [eip(f"eipalloc-{az}", f"{PREFIX}{az}-eip", associated=True) for az in AZS]
+    eips.append(eip("eipalloc-left", f"{PREFIX}us-east-1d-eip"))  # its NAT gateway deleted by a killed run
+    eips.append(eip("eipalloc-theirs", "someone-else-eip"))
+    result = plan(gws, eips, nat_azs=AZS[:1])
+    assert [n["nat_gateway_id"] for n in result["surplus_nats"]] == ["nat-us-east-1b", "nat-us-east-1c"]
+    # The surplus NAT gateways release their own; only the one no NAT gateway uses is released alone.
+    assert [a["allocation_id"] for a in result["surplus_eips"]] == ["eipalloc-left"]
+    assert plan(gws, eips[:3], nat_azs=AZS)["surplus_nats"] == []
+
+
+def test_a_nat_gateway_of_ours_in_another_subnet_is_refused():
+    with pytest.raises(
+        AnsibleFilterError, match="nat-1 named 'payment-nat-dev-us-east-1a' is not in the public subnet subnet-a"
+    ):
+        plan([nat("nat-1", "subnet-b", "eipalloc-1", "payment-nat-dev-us-east-1a")], [])
