@@ -51,12 +51,16 @@ def _templated(value):
 
 @cache
 def wired():
-    """Variables whose value is a template of others: group_vars/all, and the vars of the playbooks' plays."""
+    """Variables whose value is a template of others: group_vars/all, and the vars of the playbooks' plays (their
+    vars and their vars_files, such as playbooks/vars/tier_inputs.yml: a tier's inputs from another's outputs)."""
     common, _ = group_vars()
     names = {name for name, value in common.items() if _templated(value)}
     for path in sorted((ROOT / "playbooks").glob("*.yml")):
         for play in yaml.safe_load(path.read_text()) or []:
-            names |= {name for name, value in (play.get("vars") or {}).items() if _templated(value)}
+            found = dict(play.get("vars") or {})
+            for name in play.get("vars_files") or []:
+                found.update(yaml.safe_load((path.parent / name).read_text()) or {})
+            names |= {name for name, value in found.items() if _templated(value)}
     return names
 
 

@@ -92,6 +92,18 @@ def test_static_parameter_change_reports_a_pending_reboot(provisioned, ansible, 
     assert ansible("site.yml", "staging").rc == 0
 
 
+def test_the_tier_alone_finds_the_network_by_name(provisioned, ansible, aws):
+    """playbooks/tier.yml -e tier=rds runs without the network tier: the network's read-only `outputs` entry point finds
+    it by name and playbooks/vars/tier_inputs.yml hands its database subnets and group to the rds role (before, the
+    role got none and failed); on a provisioned environment nothing changes."""
+    run = ansible("playbooks/tier.yml", "staging", extra_vars={"tier": "rds"})
+    assert run.rc == 0, run.messages()
+    assert run.changed == 0, run.changed_tasks()
+    (group,) = aws("rds").describe_db_subnet_groups(DBSubnetGroupName="payment-db-subnets-staging")["DBSubnetGroups"]
+    subnets = aws("ec2").describe_subnets(SubnetIds=[s["SubnetIdentifier"] for s in group["Subnets"]])["Subnets"]
+    assert {next(t["Value"] for t in s["Tags"] if t["Key"] == "Tier") for s in subnets} == {"database"}
+
+
 # What needs the region (the engine versions and classes offered, the engine's parameters and the class's
 # memory); the limits of each variable: tests/integration/test_input_limits.py.
 BAD_INPUTS = [
