@@ -115,6 +115,66 @@ def _oldest_available_first(resources):
     )
 
 
+def _zone_nat(live, name, subnet_id, az):
+    """The NAT gateway of a zone: ours by name in its subnet (one elsewhere is refused), else an untagged one there."""
+    named = [gw for gw in live if _name(gw) == name]
+    strangers = [gw["nat_gateway_id"] for gw in named if gw.get("subnet_id") != subnet_id]
+    if strangers:
+        raise AnsibleFilterError(
+            f"nat_gateway_plan: NAT gateway {strangers[0]} named {name!r} is not in the public subnet "
+            f"{subnet_id} of {az}. A NAT gateway cannot move between subnets: delete it or rename it."
+        )
+    untagged = [gw for gw in live if gw.get("subnet_id") == subnet_id and not _name(gw)]
+    return (_oldest_available_first(named) or _oldest_available_first(untagged) or [None])[0]
+
+
+def _zone_eip(found, addresses, eips_by_id, in_use, eip_name):
+    """The zone's Elastic IP: its NAT gateway's own, else one tagged with its name that no live NAT uses, else {}."""
+    if found:
+        address = _nat_address(found)
+        return eips_by_id.get(address.get("allocation_id")) or {
+            "allocation_id": address.get("allocation_id"),
+            "public_ip": address.get("public_ip"),
+        }
+    tagged = [a for a in addresses if _name(a) == eip_name and a.get("allocation_id") not in in_use]
+    return (sorted(tagged, key=lambda a: bool(a.get("association_id"))) or [{}])[0]
+
+
+def _zone_plan(found, eip, name, subnet_id, nat_tags, eip_tags, eip_action):
+    """What a check-mode run states for one zone's NAT gateway and Elastic IP."""
+    before = {"tags": found.get("tags") or {}, "eip_tags": eip.get("tags") or {}} if found else {}
+    resources = [f"NAT gateway {name}"] + ([f"Elastic IP {name}-eip"] if eip_action != "ok" else [])
+    after = {"tags": nat_tags, "eip_tags": eip_tags}
+    if not found:
+        after = dict(after, subnet_id=subnet_id, public_ip=eip.get("public_ip") or "(allocated)")
+    return {"action": "change" if found else "create", "resources": resources, "before": before, "after": after}
+
+
+def _surplus(live, addresses, prefix, kept_nats, kept_eips, in_use):
+    """The NAT gateways and Elastic IPs of ours that no zone keeps, and the plan of their deletion."""
+    ours = re.compile("^" + re.escape(prefix))
+    surplus_nats = [
+        {"name": _name(gw), "nat_gateway_id": gw["nat_gateway_id"]}
+        for gw in live
+        if ours.match(_name(gw) or "") and gw["nat_gateway_id"] not in kept_nats
+    ]
+    # Released after the NAT gateways go: ours by name, kept by no zone, used by no live NAT gateway
+    # (a surplus one releases its own), so also the one of a NAT gateway a killed run deleted.
+    surplus_eips = [
+        {"name": _name(a), "public_ip": a.get("public_ip"), "allocation_id": a.get("allocation_id")}
+        for a in addresses
+        if ours.match(_name(a) or "")
+        and (_name(a) or "").endswith("-eip")
+        and a.get("allocation_id") not in kept_eips | in_use
+    ]
+    plan = [
+        {"action": "destroy", "resources": [f"NAT gateway {n['name']}", f"Elastic IP {n['name']}-eip"]}
+        for n in surplus_nats
+    ]
+    plan += [{"action": "destroy", "resources": [f"Elastic IP {a['name']}"]} for a in surplus_eips]
+    return surplus_nats, surplus_eips, plan
+
+
 def nat_gateway_plan(nat_gateways, addresses, nat_azs, azs, public_subnet_ids, prefix, tags):
     """What the NAT gateways and their Elastic IPs need, from one look-up of each (before any change).
 
@@ -133,30 +193,13 @@ def nat_gateway_plan(nat_gateways, addresses, nat_azs, azs, public_subnet_ids, p
     kept_nats, kept_eips, nats, plan = set(), set(), [], []
     for az in nat_azs:
         name, subnet_id = f"{prefix}{az}", list(public_subnet_ids)[azs.index(az)]
-        eip_name = f"{name}-eip"
-        named = [gw for gw in live if _name(gw) == name]
-        strangers = [gw["nat_gateway_id"] for gw in named if gw.get("subnet_id") != subnet_id]
-        if strangers:
-            raise AnsibleFilterError(
-                f"nat_gateway_plan: NAT gateway {strangers[0]} named {name!r} is not in the public subnet "
-                f"{subnet_id} of {az}. A NAT gateway cannot move between subnets: delete it or rename it."
-            )
-        untagged = [gw for gw in live if gw.get("subnet_id") == subnet_id and not _name(gw)]
-        found = (_oldest_available_first(named) or _oldest_available_first(untagged) or [None])[0]
-        eip_tags = dict(tags, Name=eip_name)
+        eip_tags, nat_tags = dict(tags, Name=f"{name}-eip"), dict(tags, Name=name)
+        found = _zone_nat(live, name, subnet_id, az)
+        eip = _zone_eip(found, addresses, eips_by_id, in_use, f"{name}-eip")
         if found:
             kept_nats.add(found["nat_gateway_id"])
-            address = _nat_address(found)
-            eip = eips_by_id.get(address.get("allocation_id")) or {
-                "allocation_id": address.get("allocation_id"),
-                "public_ip": address.get("public_ip"),
-            }
-        else:
-            tagged = [a for a in addresses if _name(a) == eip_name and a.get("allocation_id") not in in_use]
-            eip = (sorted(tagged, key=lambda a: bool(a.get("association_id"))) or [{}])[0]
         kept_eips.add(eip.get("allocation_id"))
         eip_action = "allocate" if not eip else "ok" if eip.get("tags") == eip_tags else "tag"
-        nat_tags = dict(tags, Name=name)
         nats.append(
             {
                 "az": az,
@@ -171,36 +214,9 @@ def nat_gateway_plan(nat_gateways, addresses, nat_azs, azs, public_subnet_ids, p
                 "tags": nat_tags,
             }
         )
-        before = {"tags": found.get("tags") or {}, "eip_tags": eip.get("tags") or {}} if found else {}
-        resources = [f"NAT gateway {name}"] + ([f"Elastic IP {eip_name}"] if eip_action != "ok" else [])
-        after = {"tags": nat_tags, "eip_tags": eip_tags}
-        if not found:
-            after = dict(after, subnet_id=subnet_id, public_ip=eip.get("public_ip") or "(allocated)")
-        plan.append(
-            {"action": "change" if found else "create", "resources": resources, "before": before, "after": after}
-        )
-
-    ours = re.compile("^" + re.escape(prefix))
-    surplus_nats = [
-        {"name": _name(gw), "nat_gateway_id": gw["nat_gateway_id"]}
-        for gw in live
-        if ours.match(_name(gw) or "") and gw["nat_gateway_id"] not in kept_nats
-    ]
-    # Released after the NAT gateways go: ours by name, kept by no zone, used by no live NAT gateway
-    # (a surplus one releases its own), so also the one of a NAT gateway a killed run deleted.
-    surplus_eips = [
-        {"name": _name(a), "public_ip": a.get("public_ip"), "allocation_id": a.get("allocation_id")}
-        for a in addresses
-        if ours.match(_name(a) or "")
-        and (_name(a) or "").endswith("-eip")
-        and a.get("allocation_id") not in kept_eips | in_use
-    ]
-    plan += [
-        {"action": "destroy", "resources": [f"NAT gateway {n['name']}", f"Elastic IP {n['name']}-eip"]}
-        for n in surplus_nats
-    ]
-    plan += [{"action": "destroy", "resources": [f"Elastic IP {a['name']}"]} for a in surplus_eips]
-    return {"nats": nats, "surplus_nats": surplus_nats, "surplus_eips": surplus_eips, "plan": plan}
+        plan.append(_zone_plan(found, eip, name, subnet_id, nat_tags, eip_tags, eip_action))
+    surplus_nats, surplus_eips, surplus_plan = _surplus(live, addresses, prefix, kept_nats, kept_eips, in_use)
+    return {"nats": nats, "surplus_nats": surplus_nats, "surplus_eips": surplus_eips, "plan": plan + surplus_plan}
 
 
 def _strategy(strategy):
