@@ -48,7 +48,7 @@ DESTROY = "playbooks/destroy.yml"
 # new length when the playbooks moved it, rather than drawing kill points from a stale range.
 FIRST_CHANGE = "Lock bucket (shared"
 LAST_CHANGE = "Release the run lock of"
-WINDOW = {"site.yml": 145, DESTROY: 68}
+WINDOW = {"site.yml": 149, DESTROY: 71}
 
 
 def killed_run(emu, kill_at, delay, playbook="site.yml", mark=None):
