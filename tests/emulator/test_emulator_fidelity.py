@@ -68,17 +68,20 @@ def test_describe_tags_filters_by_aws_resource_type_natgateway(
     ]
 
 
-def test_describe_tags_elastic_ip_resource_type(aws: Callable[..., Any]) -> None:
-    ec2 = aws("ec2")
+def _tags_of_a_tagged_elastic_ip(ec2: Any) -> list[dict[str, Any]]:
+    """Allocate an Elastic IP, tag it, and ask DescribeTags for the tags of resource type elastic-ip of it."""
     allocation_id = ec2.allocate_address(Domain="vpc")["AllocationId"]
     ec2.create_tags(Resources=[allocation_id], Tags=[{"Key": "role", "Value": "egress"}])
-
-    tags = ec2.describe_tags(
+    return ec2.describe_tags(
         Filters=[
             {"Name": "resource-type", "Values": ["elastic-ip"]},
             {"Name": "resource-id", "Values": [allocation_id]},
         ]
     )["Tags"]
+
+
+def test_describe_tags_elastic_ip_resource_type(aws: Callable[..., Any]) -> None:
+    tags = _tags_of_a_tagged_elastic_ip(aws("ec2"))
 
     assert [(tag["ResourceType"], tag["Key"]) for tag in tags] == [("elastic-ip", "role")]
 
@@ -270,15 +273,7 @@ def test_a_plain_emulator_is_moto_as_it_is_with_the_call_recorder() -> None:
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
-        allocation_id = ec2.allocate_address(Domain="vpc")["AllocationId"]
-        ec2.create_tags(Resources=[allocation_id], Tags=[{"Key": "role", "Value": "egress"}])
-
-        tags = ec2.describe_tags(
-            Filters=[
-                {"Name": "resource-type", "Values": ["elastic-ip"]},
-                {"Name": "resource-id", "Values": [allocation_id]},
-            ]
-        )["Tags"]
+        tags = _tags_of_a_tagged_elastic_ip(ec2)
 
         assert plain.client.health()["fidelity"] == []
         # moto's own answer, which the patch of test_describe_tags_elastic_ip_resource_type corrects
