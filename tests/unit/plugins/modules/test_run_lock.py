@@ -93,7 +93,9 @@ def writes(api_calls):
 # ---------------------------------------------------------------------------------------------
 # acquire
 # ---------------------------------------------------------------------------------------------
-def test_acquire_a_free_lock_with_a_create_only_write(run_module, s3, api_calls):
+def test_acquire_a_free_lock_with_a_create_only_write(run_module, s3, api_calls, monkeypatch):
+    slept = []
+    monkeypatch.setattr(lock_utils, "_sleep", slept.append)
     result = run_module(run_lock, args(purpose="site.yml", stale_after=1800), diff=True)
     assert result["changed"] is True, result
     lock = result["lock"]
@@ -103,7 +105,7 @@ def test_acquire_a_free_lock_with_a_create_only_write(run_module, s3, api_calls)
     expires = datetime.datetime.fromisoformat(lock["expires_at"].replace("Z", "+00:00"))
     assert lock["acquired_at"].endswith("Z") and abs((now() - acquired).total_seconds()) < 5
     assert expires - acquired == datetime.timedelta(seconds=1800)
-    assert result["replaced"] == {} and result["waited"] < 1
+    assert result["replaced"] == {} and slept == []  # a free lock is taken at once, no wait
     assert result["diff"] == {"before": {}, "after": lock}
 
     # The body is the document returned; written create-only, encrypted, as JSON.
@@ -205,7 +207,7 @@ def test_the_waiting_run_gets_the_lock_when_the_holder_releases_it(run_module, s
     assert result["changed"] is True, result
     assert result["lock"]["run_id"] == "run-b" and stored(s3) == result["lock"]
     assert result["replaced"] == {}  # released by its holder, not taken over
-    assert 0 < result["waited"] < 5  # it waited for the release
+    assert result["waited"] > 0  # it waited for the release (within wait_timeout: it did not fail)
 
 
 def test_a_lock_that_becomes_stale_while_waiting_is_taken_over(run_module, s3, api_calls, monkeypatch):
