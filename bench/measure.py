@@ -53,6 +53,15 @@ class Run:
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
+    def summary(self) -> str:
+        """One line, printed as the run ends (a long bench shows its figures as it goes)."""
+        mitogen = "" if self.side == "stock" else (" Mitogen" if self.mitogen else " plain")
+        return (
+            f"{self.side}{mitogen} {self.env} {self.phase}: {self.wall_s} s, rc={self.rc}, changed={self.changed},"
+            f" {self.module_runs} module runs, {self.local_tasks} local tasks, {self.api_calls} API calls"
+            f" ({self.mutating_calls} mutating)"
+        )
+
 
 def mitogen_strategy_env(on: bool) -> dict[str, str | None]:
     """ANSIBLE_STRATEGY(_PLUGINS) for Mitogen's linear strategy, or unset (None) for Ansible's own."""
@@ -102,7 +111,7 @@ def measured(
                 print(f"  {side} {env_name} {phase}: {' '.join(argv[:2])} rc={done.returncode}, output in {log}")
         counts = json.loads(result_file.read_text(encoding="utf-8")) if result_file.exists() else {}
         calls = emulator.client.calls(since=seq)
-    return Run(
+    run = Run(
         side=side,
         env=env_name,
         phase=phase,
@@ -116,6 +125,8 @@ def measured(
         mutating_calls=sum(1 for call in calls if call["mutating"]),
         modules=counts.get("modules", {}),
     )
+    print(f"  {run.summary()}", flush=True)
+    return run
 
 
 def ours_commands(env_name: str, phase: str) -> list[tuple[list[str], Path, dict[str, str | None]]]:
