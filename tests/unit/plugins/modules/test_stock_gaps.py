@@ -45,6 +45,11 @@ def test_no_stock_module_writes_conditionally():  # payments.infra.run_lock
     assert stock_modules_calling("IfNoneMatch", "If-None-Match") == []
 
 
+def test_no_stock_module_lists_resources_across_services():  # payments.infra.resource_census
+    # Not even tagged ones (the Resource Groups Tagging API); nor untagged ones named like ours, which no API lists.
+    assert stock_modules_calling("resourcegroupstaggingapi", "get_resources") == []
+
+
 # payments.infra.s3_bucket_lifecycle ----------------------------------------------------------------------------
 def s3_rule(rule_id, days):
     return {"name": BUCKET, "rule_id": rule_id, "prefix": f"{rule_id}/", "expiration_days": days, "state": "present"}
