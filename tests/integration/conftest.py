@@ -231,6 +231,7 @@ CHAOS_LANE = {"test_kill_safety.py", "test_concurrency_and_faults.py", "test_no_
 BESIDE_CHAOS = {"test_destroy.py", "test_awx_jobs.py"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the lane into the node id
 def pytest_collection_modifyitems(config, items):
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
@@ -241,3 +242,16 @@ def pytest_collection_modifyitems(config, items):
         else:
             lane = "provisioned"
         item.add_marker(pytest.mark.xdist_group(name=lane))
+
+
+def pytest_collection_finish(session):
+    # xdist groups by a "@<lane>" suffix it writes into each node id. pytest 9.2 keeps node ids elsewhere, so
+    # that write is lost and every test goes to any worker (each then provisions its own environments): fail
+    # loudly instead of running three times the work (requirements.txt pins pytest 9.1.1 for this).
+    if getattr(session.config.option, "loadgroup", False):
+        ungrouped = [item.nodeid for item in session.items if "@" not in item.nodeid]
+        if ungrouped:
+            raise pytest.UsageError(
+                f"--dist loadgroup lost the lanes of {len(ungrouped)} test(s) (e.g. {ungrouped[0]}): "
+                "this pytest and pytest-xdist do not group together; see requirements.txt"
+            )
