@@ -1,6 +1,7 @@
 """`python -m bench` (make bench): this project against the stock build, every run on a fresh emulator.
 
-python -m bench [--envs dev,prod] [--sides ours,stock] [--parallel 6] [--json .cache/bench/bench.json]
+python -m bench [--envs dev,prod] [--sides ours,stock] [--parallel 6] [--latency-scale 0.2]
+                [--json .cache/bench/bench.json]
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.latency import DEFAULT_SCALE
+from bench.latency import latency_row
+from bench.latency import latency_run
 from bench.measure import PHASES
 from bench.measure import REPO_ROOT
 from bench.measure import STOCK_BUILD
@@ -74,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--envs", default="dev,prod", help="environments, comma-separated (default dev,prod)")
     parser.add_argument("--sides", default="ours,stock", help="ours, stock or both (default both)")
     parser.add_argument("--parallel", type=int, default=6, help="environments created at once (0: skip)")
+    parser.add_argument(
+        "--latency-scale",
+        type=float,
+        default=DEFAULT_SCALE,
+        help=f"the latency-profile run's share of AWS's durations (default {DEFAULT_SCALE}; 0: skip)",
+    )
     parser.add_argument("--json", type=Path, default=REPO_ROOT / ".cache" / "bench" / "bench.json")
     args = parser.parse_args(argv)
     envs = [env for env in args.envs.split(",") if env]
@@ -95,15 +105,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.parallel > 1 and "ours" in sides:
         print(f"ours, {args.parallel} x {envs[0]} cold at once ...", flush=True)
         parallel = in_parallel(envs[0], args.parallel)
+    latency = None
+    if args.latency_scale > 0 and "ours" in sides:
+        print(f"ours, {envs[0]} cold under the latency profile (scale {args.latency_scale}) ...", flush=True)
+        work = next(r for r in runs if r.side == "ours" and r.env == envs[0] and r.phase == "cold" and r.mitogen)
+        latency = latency_run(envs[0], args.latency_scale, work.wall_s)
 
     print()
     print(table(runs))
     if parallel:
         print()
         print(parallel_row(parallel))
+    if latency:
+        print()
+        print(latency_row(latency))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
-        json.dumps({"runs": [run.as_dict() for run in runs], "parallel": parallel}, indent=2), encoding="utf-8"
+        json.dumps({"runs": [run.as_dict() for run in runs], "parallel": parallel, "latency": latency}, indent=2),
+        encoding="utf-8",
     )
     print(f"\nJSON: {args.json}")
     stock_failed = [f"{run.env} {run.phase}" for run in runs if run.side == "stock" and run.rc != 0]
@@ -112,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     failed = [f"{run.env} {run.phase} (Mitogen: {run.mitogen})" for run in runs if run.side == "ours" and run.rc != 0]
     if parallel and parallel["rc"]:
         failed.append("parallel")
+    if latency and latency["rc"]:
+        failed.append("latency profile")
     if failed:
         print(f"runs of ours that failed: {', '.join(failed)}", file=sys.stderr)
         return 1

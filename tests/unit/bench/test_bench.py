@@ -112,3 +112,29 @@ def test_the_table_puts_each_phase_of_ours_beside_the_stock_build() -> None:
     assert table["dev", "noop"][2:7] == ("50.0", "15.0", "0.30", "-", "-")
     # a failed run is shown as failed and compared with nothing
     assert table["dev", "plan"][2:5] == ("30.0 (failed, rc=2)", "12.0", "-")
+
+
+def test_every_slow_resource_of_the_latency_profile_is_on_a_chain_and_ends_in_the_ecs_deployment():
+    from bench.latency import CHAINS
+    from emulator.latency import DURATIONS
+
+    assert {kind for chain in CHAINS for kind in chain} == set(DURATIONS)
+    assert all(chain[-1] == "ecs_deployment" for chain in CHAINS)
+
+
+def test_the_critical_path_is_the_work_plus_the_longest_chain_of_waits():
+    from bench.latency import critical_path
+    from bench.latency import latency_row
+    from emulator.latency import DURATIONS
+
+    rds, alb, nat, ecs = (
+        DURATIONS[kind][0] for kind in ("rds_db_instance", "load_balancer", "nat_gateway", "ecs_deployment")
+    )
+    figures = critical_path(60.0, 0.5)
+
+    assert figures["chain"] == ["rds_db_instance", "ecs_deployment"]
+    assert figures["chain_wait_s"] == (rds + ecs) * 0.5
+    assert figures["critical_path_s"] == 60.0 + (rds + ecs) * 0.5
+    assert figures["sequential_s"] == 60.0 + (rds + alb + nat + ecs) * 0.5
+    row = latency_row({"env": "dev", "wall_s": 500.0, "ratio": 1.2, "sequential_ratio": 1.4, **figures})
+    assert "rds_db_instance -> ecs_deployment" in row and "ratio 1.2" in row
