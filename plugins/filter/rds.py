@@ -29,8 +29,14 @@ def _live_port(live):
 
 
 def _storage_refusals(name, live, wanted):
-    storage = wanted.get("rds_allocated_storage")
-    if storage is not None and int(storage) < int(live.get("allocated_storage") or 0):
+    storage, live_storage = wanted.get("rds_allocated_storage"), int(live.get("allocated_storage") or 0)
+    at_least = -(-live_storage * 11 // 10)
+    if storage is not None and live_storage < int(storage) < at_least:
+        return [
+            f"rds_allocated_storage={storage} but {name} has {live_storage} GiB: RDS grows storage by 10% at least. "
+            f"Set rds_allocated_storage: {at_least} or more, or keep {live_storage}."
+        ]
+    if storage is not None and int(storage) < live_storage:
         return [
             f"rds_allocated_storage={storage} but {name} has {live['allocated_storage']} GiB: RDS storage cannot "
             f"shrink. Keep rds_allocated_storage: {live['allocated_storage']} or more (growing is done in place), "

@@ -33,6 +33,7 @@ def test_nothing_refused_without_an_instance_or_without_a_change():
     ("change", "names"),
     [
         ({"rds_allocated_storage": 20}, ["rds_allocated_storage=20", "30 GiB", "cannot shrink"]),
+        ({"rds_allocated_storage": 32}, ["rds_allocated_storage=32", "30 GiB", "10% at least", "33 or more"]),
         ({"rds_db_name": "ledger"}, ["rds_db_name=ledger", "'payments'", "cannot rename"]),
         ({"rds_master_username": "root_user"}, ["rds_master_username=root_user", "'payments_admin'"]),
         ({"rds_engine_version": "16"}, ["rds_engine_version=16", "15.7", "major version upgrade", "'15'"]),
