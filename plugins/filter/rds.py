@@ -11,6 +11,7 @@ import difflib
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.payments.infra.plugins.module_utils.rds import version_key
+from ansible_collections.payments.infra.plugins.module_utils.rds_instance import in_place_sides
 
 REPLACE = (
     "or replace the instance: snapshot it, playbooks/destroy.yml, then site.yml restoring the snapshot "
@@ -28,8 +29,14 @@ def _live_port(live):
 
 
 def _storage_refusals(name, live, wanted):
-    storage = wanted.get("rds_allocated_storage")
-    if storage is not None and int(storage) < int(live.get("allocated_storage") or 0):
+    storage, live_storage = wanted.get("rds_allocated_storage"), int(live.get("allocated_storage") or 0)
+    at_least = -(-live_storage * 11 // 10)
+    if storage is not None and live_storage < int(storage) < at_least:
+        return [
+            f"rds_allocated_storage={storage} but {name} has {live_storage} GiB: RDS grows storage by 10% at least. "
+            f"Set rds_allocated_storage: {at_least} or more, or keep {live_storage}."
+        ]
+    if storage is not None and int(storage) < live_storage:
         return [
             f"rds_allocated_storage={storage} but {name} has {live['allocated_storage']} GiB: RDS storage cannot "
             f"shrink. Keep rds_allocated_storage: {live['allocated_storage']} or more (growing is done in place), "
@@ -96,7 +103,30 @@ def _version_refusals(name, live, wanted):
     return []
 
 
-LIVE_REFUSALS = (_storage_refusals, _name_refusals, _port_refusals, _version_refusals)
+def _io2_refusals(name, live, wanted):
+    """Stock amazon.aws.rds_instance (10.1.2) converges the storage of a live instance, and knows no io2."""
+    storage_type, live_type = wanted.get("rds_storage_type"), live.get("storage_type")
+    if storage_type is None or not live_type:
+        return []
+    if storage_type == "io2" and live_type != "io2":
+        return [
+            f"rds_storage_type=io2 but {name} has {live_type} storage: amazon.aws.rds_instance, which converges a "
+            "live instance, cannot make io2 storage. Keep rds_storage_type: " + live_type + ", or change the storage "
+            f"in a planned change: aws rds modify-db-instance --db-instance-identifier {name} --storage-type io2 "
+            "--iops <iops> --apply-immediately, then set rds_storage_type: io2 here."
+        ]
+    iops = wanted.get("rds_iops")
+    if live_type == "io2" and (storage_type != "io2" or (iops is not None and int(iops) != live.get("iops"))):
+        return [
+            f"rds_storage_type={storage_type} / rds_iops={iops} but {name} has io2 storage with "
+            f"{live.get('iops')} IOPS: amazon.aws.rds_instance, which converges a live instance, cannot change io2 "
+            f"storage. Keep rds_storage_type: io2 and rds_iops: {live.get('iops')}, or change it in a planned "
+            f"change: aws rds modify-db-instance --db-instance-identifier {name} ... --apply-immediately."
+        ]
+    return []
+
+
+LIVE_REFUSALS = (_storage_refusals, _name_refusals, _port_refusals, _version_refusals, _io2_refusals)
 
 
 def rds_live_refusals(found, wanted):
@@ -112,6 +142,45 @@ def rds_live_refusals(found, wanted):
     live = found[0]
     name = live.get("db_instance_identifier", "the instance")
     return [refusal for refusals_of in LIVE_REFUSALS for refusal in refusals_of(name, live, wanted)]
+
+
+# ---- the plan of a live instance (--check: stock amazon.aws.rds_instance gives no diff) ----------------------------
+INTEGERS = ("allocated_storage", "max_allocated_storage", "iops", "storage_throughput", "backup_retention_period")
+BOOLEANS = (
+    "multi_az",
+    "deletion_protection",
+    "publicly_accessible",
+    "copy_tags_to_snapshot",
+    "auto_minor_version_upgrade",
+)
+
+
+def _typed(wanted):
+    typed = dict(wanted)
+    for option in INTEGERS:
+        if typed.get(option) is not None:
+            typed[option] = int(typed[option])
+    for option in BOOLEANS:
+        if isinstance(typed.get(option), str):
+            typed[option] = typed[option].strip().lower() in ("true", "yes", "1", "on")
+    return typed
+
+
+def rds_instance_plan(instance, wanted):
+    """{before, after}: the settings (and tags) of an existing instance that differ from ``wanted``, as stock
+    amazon.aws.rds_instance would change them.
+
+    instance: the ``instance`` payments.infra.rds_db_instance returned. wanted: the settings by the same names (the
+    rds role's ``__rds_in_place``); iops and storage_throughput 0 are AWS's baseline (never a difference),
+    max_allocated_storage 0 is storage autoscaling off. Values waiting in the instance's pending_modified_values
+    count as already requested.
+    """
+    if not isinstance(instance, dict) or not isinstance(wanted, dict):
+        raise AnsibleFilterError(
+            f"rds_instance_plan: expects the instance of rds_db_instance and a dict of settings, got {instance!r}"
+        )
+    before, after = in_place_sides(instance, _typed(wanted))
+    return {"before": before, "after": after}
 
 
 # ---- engine versions (amazon.aws.rds_engine_versions_info) ---------------------------------------------------------
@@ -240,4 +309,5 @@ class FilterModule:
             "rds_engine_version": rds_engine_version,
             "rds_orderable_refusals": rds_orderable_refusals,
             "rds_live_refusals": rds_live_refusals,
+            "rds_instance_plan": rds_instance_plan,
         }

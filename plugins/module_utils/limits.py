@@ -863,8 +863,26 @@ def _rds_performance(v):
         return f"rds_iops={iops} is invalid for gp3: valid is 0 (the baseline) or 3000 to 64000."
     if kind in ("io1", "io2") and not 1000 <= iops <= 256000:
         return f"rds_storage_type={kind} needs rds_iops (provisioned IOPS) from 1000 to 256000, got {iops}."
+    if kind in ("io1", "io2"):
+        return _rds_provisioned_iops(kind, storage, iops)
     if kind != "gp3" and throughput:
         return f"rds_storage_throughput={throughput} is invalid for rds_storage_type={kind}: only gp3 takes it; use 0."
+
+
+# RDS User Guide, Provisioned IOPS SSD storage: 100 GiB at least; io1 0.5 to 50 IOPS per GiB, io2 0.5 to 1000.
+IOPS_PER_GIB = {"io1": (0.5, 50), "io2": (0.5, 1000)}
+
+
+def _rds_provisioned_iops(kind, storage, iops):
+    if storage < 100:
+        return f"rds_storage_type={kind} needs rds_allocated_storage of 100 GiB or more, got {storage}."
+    low, high = IOPS_PER_GIB[kind]
+    if not low <= iops / storage <= high:
+        return (
+            f"rds_iops={iops} with rds_allocated_storage={storage} is {iops / storage:g} IOPS per GiB: {kind} takes "
+            f"{low:g} to {high:g} IOPS per GiB, i.e. {int(low * storage)} to {int(high * storage)} IOPS here."
+        )
+    return None
 
 
 @rule("rds_parameters")

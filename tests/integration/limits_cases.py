@@ -230,6 +230,11 @@ RULE_CASES = {
         ({"rds_iops": 3000}, "are invalid for gp3 under 400 GiB"),
         ({"rds_allocated_storage": 400, "rds_iops": 2000}, "rds_iops=2000 is invalid for gp3"),
         ({"rds_storage_type": "io1"}, "rds_storage_type=io1 needs rds_iops"),
+        ({"rds_storage_type": "io1", "rds_iops": 1000}, "needs rds_allocated_storage of 100 GiB or more"),
+        (
+            {"rds_storage_type": "io1", "rds_iops": 10000, "rds_allocated_storage": 100},
+            "is 100 IOPS per GiB: io1 takes 0.5 to 50 IOPS per GiB",
+        ),
         ({"rds_storage_type": "gp2", "rds_storage_throughput": 250}, "only gp3 takes it"),
     ],
     "_rds_force_ssl": [({"rds_parameters": {"rds.force_ssl": 0}}, "rds_parameters['rds.force_ssl']=0 is refused")],

@@ -1,7 +1,7 @@
 """Why each of our modules exists, shown against the installed stock collections (amazon.aws 10.1.2,
 community.aws 10.0.0): the claims of README's module table that other test files do not already prove
 (test_cloudwatch_log_group, test_cloudwatch_metric_alarms, test_ecr_repository, test_ecs_service,
-test_rds_db_instance, test_rds_orderable_info, test_application_autoscaling_target prove theirs)."""
+test_rds_orderable_info, test_application_autoscaling_target prove theirs)."""
 
 from pathlib import Path
 
@@ -144,3 +144,48 @@ def test_stock_rds_parameter_group_plans_no_change_for_a_value_the_run_then_refu
     assert "ModifyDBParameterGroup" not in [name for name, _ in api_calls]
     run = run_module(stock, wanted)
     assert run["failed"] is True and "max_connections" in str(run)  # ...the run is refused by AWS, mid-run
+
+
+# payments.infra.rds_db_instance ------------------------------------------------------------------------------------
+def test_stock_rds_instance_cannot_ask_for_a_secrets_manager_managed_password(aws, run_module, api_calls):
+    """amazon.aws.rds_instance has no manage_master_user_password: refused as an unsupported parameter, nothing
+    created; nor does any module of either collection send ManageMasterUserPassword."""
+    from ansible_collections.amazon.aws.plugins.modules import rds_instance as stock
+
+    result = run_module(
+        stock,
+        {
+            "db_instance_identifier": "payment-db-dev",
+            "engine": "postgres",
+            "db_instance_class": "db.t3.micro",
+            "allocated_storage": 20,
+            "username": "payments_admin",
+            "manage_master_user_password": True,
+        },
+    )
+    assert result["failed"]
+    assert "manage_master_user_password" in result["msg"] and "Unsupported parameters" in result["msg"]
+    assert [name for name, _ in api_calls if name == "CreateDBInstance"] == []
+    assert stock_modules_calling("ManageMasterUserPassword", "manage_master_user_password") == []
+
+
+def test_stock_rds_instance_creates_only_with_a_password(aws, run_module, api_calls):
+    """Without master_user_password its CreateDBInstance carries neither a password nor ManageMasterUserPassword
+    (AWS refuses that for PostgreSQL: "The parameter MasterUserPassword must be provided"; moto accepts it, so the
+    request is what is asserted): the instance gets no managed secret."""
+    from ansible_collections.amazon.aws.plugins.modules import rds_instance as stock
+
+    result = run_module(
+        stock,
+        {
+            "db_instance_identifier": "payment-db-dev",
+            "engine": "postgres",
+            "db_instance_class": "db.t3.micro",
+            "allocated_storage": 20,
+            "username": "payments_admin",
+            "wait": False,
+        },
+    )
+    (create,) = [params for name, params in api_calls if name == "CreateDBInstance"]
+    assert "MasterUserPassword" not in create and "ManageMasterUserPassword" not in create
+    assert not result.get("failed") and not result.get("master_user_secret")
