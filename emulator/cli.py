@@ -53,6 +53,7 @@ START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
 LOG_TAIL_LINES = 40
 HEALTH_PROBE_TIMEOUT_S = 1.0
+BUSY_HEALTH_TIMEOUT_S = 15.0
 
 
 def _read_pid(config: EmulatorConfig) -> int | None:
@@ -358,7 +359,9 @@ def cmd_stop(config: EmulatorConfig, args: argparse.Namespace) -> int:
 def _running_client(config: EmulatorConfig) -> EmulatorClient | None:
     """A client for this state dir's emulator if it is running and healthy, else None (with a message)."""
     pid = _read_pid(config)
-    if pid is not None and _is_emulator_process(pid) and _managed_health(config, pid) is not None:
+    # A live emulator process is given BUSY_HEALTH_TIMEOUT_S to answer: on a loaded machine one probe of
+    # HEALTH_PROBE_TIMEOUT_S can time out while the emulator serves other calls (a `calls` once printed nothing).
+    if pid is not None and _wait_healthy(config, pid, BUSY_HEALTH_TIMEOUT_S) is not None:
         return EmulatorClient(config.endpoint)
     print(f"emulator not running (port {config.port}, state dir {config.state_dir})", file=sys.stderr)
     return None

@@ -197,3 +197,24 @@ def test_start_waits_for_a_child_that_has_not_exec_d_yet(monkeypatch: pytest.Mon
         assert run_cli("status", port=port, state_dir=tmp_path).returncode == 0
     finally:
         assert run_cli("stop", port=port, state_dir=tmp_path).returncode == 0
+
+
+def test_a_busy_emulator_is_still_found_running(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Commands on a running emulator (calls, reset, status, faults) give a live emulator process time to answer
+    its health check: under load one 1 s probe timed out and `calls` printed nothing (a fresh-clone unit run)."""
+    from emulator import cli
+
+    monkeypatch.setenv("PAYMENTS_EMULATOR_STATE_DIR", str(tmp_path))
+    config = EmulatorConfig.resolve(free_port())
+    monkeypatch.setattr(cli, "_read_pid", lambda _config: 4242)
+    monkeypatch.setattr(cli, "_is_emulator_process", lambda pid: pid == 4242)
+    answers = iter([None, None, None, {"status": "ok", "pid": 4242}])
+    monkeypatch.setattr(cli, "_health", lambda _config: next(answers))
+
+    client = cli._running_client(config)
+
+    assert client is not None
+    assert next(answers, "every answer read") == "every answer read"
+    monkeypatch.setattr(cli, "_is_emulator_process", lambda pid: False)  # no emulator process: not running, at once
+    monkeypatch.setattr(cli, "_health", lambda _config: None)
+    assert cli._running_client(config) is None
