@@ -271,6 +271,12 @@ LIMITS = {
     # --- s3 --------------------------------------------------------------------------------------------------
     "s3_name_prefix": {**PREFIX, "aws": "S3 bucket names are lower case"},
     "s3_environment": ENVIRONMENT,
+    "s3_account_id": {
+        "type": "str",
+        "pattern": r"^$|^[0-9]{12}$",
+        "says": "a 12-digit AWS account id",
+        "note": "run_lock",
+    },
     "s3_region": {"type": "str", "format": "region", "note": "payments_region"},
     "s3_tags": TAGS,
     "s3_encryption": {"type": "str", "choices": ("AES256", "aws:kms")},
@@ -450,6 +456,18 @@ LIMITS = {
     "observability_db_instance_identifier": DB_IDENTIFIER,
     "observability_alb_name": ELB_NAME,
     "observability_target_group_name": ELB_NAME,
+    "observability_alb_arn": {
+        "type": "str",
+        "pattern": r"^$|^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:loadbalancer/app/\S+$",
+        "says": "an application load balancer ARN",
+        "note": "ecs_alb",
+    },
+    "observability_target_group_arn": {
+        "type": "str",
+        "pattern": r"^$|^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:targetgroup/\S+$",
+        "says": "a target group ARN",
+        "note": "ecs_alb",
+    },
     "observability_alarm_period_seconds": _int(60, 86400, None, multiple_of=60),
     "observability_alarm_evaluation_periods": _int(1, 1440, "CloudWatch EvaluationPeriods"),
     "observability_ecs_cpu_high_percent": PERCENT,

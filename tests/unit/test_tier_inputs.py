@@ -23,6 +23,13 @@ GROUP_VARS = sorted(
 OUTPUTS = re.compile(r"^(?P<role>[a-z0-9_]+)_outputs$")
 # An input the consuming play finds by name itself instead of running its producer: the entry point that does.
 FOUND_BY_THE_CONSUMER = {"ecs_alb_image_repository_uri": "release_check"}
+# An input that only saves the consumer a lookup: empty (its producer did not run), the role looks it up itself, in
+# the task file named, under `when: <input> | length == 0`.
+LOOKED_UP_WHEN_EMPTY = {
+    "s3_account_id": "roles/s3/tasks/main.yml",
+    "observability_alb_arn": "roles/observability/tasks/topic_and_alarms.yml",
+    "observability_target_group_arn": "roles/observability/tasks/topic_and_alarms.yml",
+}
 
 
 def variables_read(value):
@@ -109,4 +116,20 @@ def test_each_consumer_runs_after_its_producers_and_gets_the_inputs(playbook, la
             missing = outputs_read(TIER_INPUTS[name]) - before
             if missing and FOUND_BY_THE_CONSUMER.get(name) and f"tasks_from: {FOUND_BY_THE_CONSUMER[name]}" in text:
                 continue
+            if missing and name in LOOKED_UP_WHEN_EMPTY:
+                continue
             assert not missing, f"{playbook} {label}: {tier} takes {name} from {sorted(missing)}, which runs after it"
+
+
+@pytest.mark.parametrize("name", sorted(LOOKED_UP_WHEN_EMPTY))
+def test_an_input_that_saves_a_lookup_is_looked_up_when_empty(name):
+    """Left empty (a play without its producer), the role looks the value up itself: its default is empty and a
+    task of the file named runs only then."""
+    role = role_of(name)
+    assert name in TIER_INPUTS
+    defaults = yaml.safe_load((ROOT / "roles" / role / "defaults/main.yml").read_text())
+    assert defaults[name] == ""
+    tasks = yaml.safe_load((ROOT / LOOKED_UP_WHEN_EMPTY[name]).read_text())
+    guards = [task for task in tasks if f"{name} | length == 0" in str(task.get("when", ""))]
+    assert guards, f"no task of {LOOKED_UP_WHEN_EMPTY[name]} looks {name} up when it is empty"
+    assert all("register" in task for task in guards)
