@@ -303,6 +303,14 @@ deregistered:
   returned: always
   type: list
   elements: str
+active_revisions:
+  description:
+    - With O(state=present), the ARNs of the family's C(ACTIVE) revisions after the run, newest first (in check mode,
+      with the one that would be registered). More than one means superseded revisions are left to deregister with
+      O(state=absent) once no service runs them.
+  returned: when O(state=present)
+  type: list
+  elements: str
 changes:
   description: What differs between the latest C(ACTIVE) revision and the options (settings, and containers with their
     fields), when a new revision is registered over one.
@@ -432,10 +440,21 @@ def ensure_present(client, module, containers):
     if latest and latest.get("status") == "ACTIVE":
         wanted = comparable_view(task_definition_request(params, containers, None))
         if comparable_view(latest) == wanted:
-            return converge_tags(client, module, latest, current_tags, result)
+            return with_active_revisions(client, module, converge_tags(client, module, latest, current_tags, result))
     else:
         latest, current_tags = None, {}
-    return register(client, module, containers, latest, current_tags, result)
+    return with_active_revisions(client, module, register(client, module, containers, latest, current_tags, result))
+
+
+def with_active_revisions(client, module, result):
+    """Add the family's ACTIVE revisions after the run (in check mode, with the one that would be registered), so
+    that a caller deregisters the superseded ones only when there are any (state=absent is then no module run)."""
+    active = list_revisions(client, module.params["family"], "ACTIVE")
+    registered = result["task_definition"].get("arn")
+    if registered and registered not in active:  # check mode: the revision it would register
+        active.insert(0, registered)
+    result["active_revisions"] = active
+    return result
 
 
 def ensure_absent(client, module):

@@ -104,6 +104,41 @@ def test_the_tier_alone_finds_the_network_by_name(provisioned, ansible, aws):
     assert {next(t["Value"] for t in s["Tags"] if t["Key"] == "Tier") for s in subnets} == {"database"}
 
 
+def _ran(run, task_name):
+    """Whether a task (named without its role prefix) ran a module for any host, rather than being skipped."""
+    return any(
+        not result.get("skipped")
+        for play in run.output.get("plays", [])
+        for task in play.get("tasks", [])
+        if task["task"]["name"].split(" : ", 1)[-1] == task_name
+        for result in task.get("hosts", {}).values()
+    )
+
+
+STOCK_CONVERGE = "Converge the existing instance's settings and tags (stock amazon.aws.rds_instance)"
+
+
+def test_a_drift_made_out_of_band_is_repaired_and_a_no_op_skips_the_stock_converge(provisioned, ansible, aws):
+    """The stock converge is skipped when the plan of the live instance is empty (issue 15): a setting changed out of
+    band makes the plan non-empty, so the run still repairs it; the run after that is a no-op that skips it."""
+    rds = aws("rds")
+    (db,) = rds.describe_db_instances(DBInstanceIdentifier="payment-db-staging")["DBInstances"]
+    wanted = db["BackupRetentionPeriod"]
+    rds.modify_db_instance(
+        DBInstanceIdentifier="payment-db-staging", BackupRetentionPeriod=wanted + 3, ApplyImmediately=True
+    )
+    rds.add_tags_to_resource(ResourceName=db["DBInstanceArn"], Tags=[{"Key": "Owner", "Value": "someone"}])
+    repaired = ansible("playbooks/tier.yml", "staging", extra_vars={"tier": "rds"})
+    assert repaired.rc == 0, repaired.messages()
+    assert _ran(repaired, STOCK_CONVERGE) and STOCK_CONVERGE in repaired.changed_tasks()
+    (db,) = rds.describe_db_instances(DBInstanceIdentifier="payment-db-staging")["DBInstances"]
+    assert db["BackupRetentionPeriod"] == wanted
+    assert "Owner" not in {t["Key"] for t in db["TagList"]}
+    again = ansible("playbooks/tier.yml", "staging", extra_vars={"tier": "rds"})
+    assert again.rc == 0 and again.changed == 0, again.changed_tasks()
+    assert not _ran(again, STOCK_CONVERGE)
+
+
 # What needs the region (the engine versions and classes offered, the engine's parameters and the class's
 # memory); the limits of each variable: tests/integration/test_input_limits.py.
 BAD_INPUTS = [

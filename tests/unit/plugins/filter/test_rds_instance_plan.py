@@ -1,6 +1,9 @@
 """rds_instance_plan: the before/after of what stock amazon.aws.rds_instance changes on a live instance (the plan)."""
 
+from pathlib import Path
+
 import pytest
+import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.payments.infra.plugins.filter.rds import rds_instance_plan
@@ -121,3 +124,52 @@ def test_strings_from_templates_compare_as_their_values():
 def test_refuses_what_is_not_an_instance_and_settings():
     with pytest.raises(AnsibleFilterError, match="rds_instance_plan"):
         rds_instance_plan([INSTANCE], WANTED)
+
+
+ROOT = Path(__file__).resolve().parents[4]
+# The stock task's options that say how, not what: nothing to compare.
+CONTROL = {
+    "state",
+    "db_instance_identifier",
+    "purge_security_groups",
+    "purge_cloudwatch_logs_exports",
+    "purge_tags",
+    "apply_immediately",
+    "wait",
+}
+# Stock's option name -> the name of the setting in __rds_in_place and the instance view, where they differ.
+RENAMED = {"db_instance_class": "instance_class"}
+# A value of each setting other than INSTANCE's.
+CHANGED = {
+    "engine_version": "16.4",
+    "instance_class": "db.t3.small",
+    "allocated_storage": 40,
+    "max_allocated_storage": 100,
+    "storage_type": "io1",
+    "iops": 4000,
+    "storage_throughput": 500,
+    "multi_az": True,
+    "backup_retention_period": 14,
+    "deletion_protection": True,
+    "publicly_accessible": True,
+    "copy_tags_to_snapshot": False,
+    "auto_minor_version_upgrade": False,
+    "db_parameter_group_name": "other-params",
+    "vpc_security_group_ids": ["sg-c"],
+    "enable_cloudwatch_logs_exports": ["postgresql"],
+    "tags": {"Environment": "dev", "Owner": "ops"},
+}
+
+
+def test_the_plan_compares_every_option_the_stock_converge_is_given():
+    """The role skips stock rds_instance when this plan is empty: that is safe only while the plan compares every
+    setting the stock task passes. Read from the task itself, so an option added there without a comparison fails."""
+    tasks = yaml.safe_load((ROOT / "roles/rds/tasks/present.yml").read_text())
+    (stock,) = [t for t in tasks if "amazon.aws.rds_instance" in t]
+    assert "rds_instance_plan(__rds_in_place)" in str(stock["when"])
+    in_place = yaml.safe_load((ROOT / "roles/rds/vars/main.yml").read_text())["__rds_in_place"]
+    for option in set(stock["amazon.aws.rds_instance"]) - CONTROL:
+        setting = RENAMED.get(option, option)
+        assert setting in in_place, f"stock rds_instance gets {option}, which __rds_in_place does not carry"
+        changed = dict(WANTED, **{setting: CHANGED[setting]})
+        assert setting in rds_instance_plan(INSTANCE, changed)["after"], f"the plan does not compare {setting}"

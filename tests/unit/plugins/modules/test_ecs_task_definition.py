@@ -541,3 +541,21 @@ def test_absent_keeps_the_revisions_asked_for(ecs, run_module, api_calls):
     assert active_revisions(ecs) == [3]
     assert [a.rsplit(":", 1)[1] for a in result["diff"]["after"]["active_revisions"]] == ["3"]
     assert not run_module(ecs_task_definition, {"family": FAMILY, "state": "absent", "keep": [running]})["changed"]
+
+
+def test_present_reports_the_active_revisions_left_to_deregister(ecs, run_module, api_calls):
+    """state=present says which revisions are ACTIVE after it, so that the role deregisters only when one is
+    superseded: one revision after a first run, two after a change, the planned one added in check mode."""
+    first = run_module(ecs_task_definition, args())
+    assert [a.rsplit(":", 1)[1] for a in first["active_revisions"]] == ["1"]
+    again = run_module(ecs_task_definition, args())
+    assert not again["changed"] and again["active_revisions"] == [again["task_definition"]["arn"]]
+    planned = run_module(ecs_task_definition, args(memory="1024"), check_mode=True)
+    assert [a.rsplit(":", 1)[1] for a in planned["active_revisions"]] == ["2", "1"]
+    assert active_revisions(ecs) == [1]
+    changed = run_module(ecs_task_definition, args(memory="1024"))
+    assert [a.rsplit(":", 1)[1] for a in changed["active_revisions"]] == ["2", "1"]
+    run_module(ecs_task_definition, {"family": FAMILY, "state": "absent", "keep": [f"{FAMILY}:2"]})
+    assert run_module(ecs_task_definition, args(memory="1024"))["active_revisions"] == [
+        changed["task_definition"]["arn"]
+    ]
