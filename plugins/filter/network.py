@@ -48,16 +48,42 @@ def _name(resource):
     return (resource.get("tags") or {}).get("Name")
 
 
-def route_table_plan(found, wanted, ours):
+def _routes_match(table, routes):
+    """Whether stock ec2_vpc_route_table (purge_routes) would leave the table's routes as they are: the routes it
+    made (origin CreateRoute, an IPv4 destination) are exactly ``routes``, each to the same target."""
+    made = sorted(
+        (r["destination_cidr_block"], r.get("gateway_id") or r.get("nat_gateway_id"))
+        for r in table.get("routes") or []
+        if r.get("origin") == "CreateRoute" and r.get("destination_cidr_block")
+    )
+    return made == sorted((r["dest"], r.get("gateway_id") or r.get("nat_gateway_id")) for r in routes)
+
+
+def _table_converged(table, entry, subnets_now, tags):
+    """Whether converging the live ``table`` to ``entry`` (routes, subnets, tags with Name, purged) changes nothing."""
+    associated = sorted(a["subnet_id"] for a in table.get("associations") or [] if a.get("subnet_id"))
+    return (
+        tags is not None
+        and subnets_now == list(entry["subnets"])
+        and associated == sorted(entry["subnets"])
+        and (table.get("tags") or {}) == dict(tags, Name=entry["name"])
+        and _routes_match(table, entry.get("routes") or [])
+    )
+
+
+def route_table_plan(found, wanted, ours, tags=None):
     """How the route tables of a VPC converge to ``wanted``, each table found by its Name tag.
 
     found: ``amazon.aws.ec2_vpc_route_table_info`` route tables of the VPC.
     wanted: ``[{name, subnets, ...}]``, one entry per table that should exist (other keys kept).
     ours: regular expression matching the Name of every route table this role makes.
 
+    tags: the tags of every table besides Name; given, each table says whether it is ``converged``.
+
     Returns ``tables`` (each wanted entry plus ``id``, the table to converge by id or '' to create,
-    and ``subnets_now``, its subnets that are free or already its own: a subnet still associated
-    with another table is only associated in the second pass, after that table let it go),
+    ``subnets_now``, its subnets that are free or already its own: a subnet still associated
+    with another table is only associated in the second pass, after that table let it go, and
+    ``converged``: the live table already has its routes, exactly its subnets and its tags),
     ``surplus`` (tables of ours not wanted, and duplicates of a wanted name: deleted) and ``moves``
     (subnets that change table), and ``summary``, the same in words. The VPC's main table is never ours.
     """
@@ -95,7 +121,9 @@ def route_table_plan(found, wanted, ours):
                 now.append(subnet)
                 continue
             moves.append({"subnet": subnet, "from": _name(holder) or holder["route_table_id"], "to": entry["name"]})
-        plan.append(dict(entry, id=table_id, subnets_now=now))
+        live = next((t for t in tables if t["route_table_id"] == table_id), None)
+        converged = live is not None and _table_converged(live, entry, now, tags)
+        plan.append(dict(entry, id=table_id, subnets_now=now, converged=converged))
     summary = [f"route table {t['name']} is created" for t in plan if not t["id"]]
     summary += [f"subnet {m['subnet']} moves from route table {m['from']} to {m['to']}" for m in moves]
     summary += [f"route table {t['name']} ({t['id']}) is deleted" for t in surplus]
@@ -212,6 +240,11 @@ def nat_gateway_plan(nat_gateways, addresses, nat_azs, azs, public_subnet_ids, p
                 "eip": eip_action,
                 "eip_tags": eip_tags,
                 "tags": nat_tags,
+                # All the stock module converges on a NAT gateway it finds is its tags: nothing to run when they match.
+                "converged": bool(found)
+                and found.get("state") == "available"
+                and (found.get("tags") or {}) == nat_tags
+                and eip_action == "ok",
             }
         )
         plan.append(_zone_plan(found, eip, name, subnet_id, nat_tags, eip_tags, eip_action))
@@ -323,6 +356,17 @@ def route_table_names(azs, strategy, name_prefix, environment):
     ]
 
 
+def _nat_id(result):
+    """The NAT gateway id of a result of the NAT gateway task: the module's, else (the item skipped as converged) the
+    one nat_gateway_plan found."""
+    return result.get("nat_gateway_id") or (result.get("item") or {}).get("nat_gateway_id")
+
+
+def nat_gateway_ids(results):
+    """The NAT gateway id of each result of the NAT gateway task, in order ('' for one check mode would create)."""
+    return [_nat_id(r) or "" for r in results]
+
+
 def route_tables(azs, strategy, subnet_ids, igw_id, nat_gateways, name_prefix, environment):
     """Every route table of the network, ``[{name, subnets, routes}]``, for M(route_table_plan): public
     (default route to the internet gateway), private (per NAT_STRATEGIES), database (no route out).
@@ -330,7 +374,8 @@ def route_tables(azs, strategy, subnet_ids, igw_id, nat_gateways, name_prefix, e
     subnet_ids: ``{public, private, database}``, the subnet ids of each tier in AZ order.
     nat_gateways: the results of the NAT gateway task (M(amazon.aws.ec2_vpc_nat_gateway) over the ``nats`` of
     M(nat_gateway_plan): ``item.az``, ``nat_gateway_id``), one per AZ of ``nat_gateway_azs(azs, strategy)``;
-    a NAT gateway without an id yet (check mode) is ``planned:<az>``, as a subnet is ``planned:<name>``.
+    a NAT gateway without an id yet (check mode) is ``planned:<az>``, as a subnet is ``planned:<name>``. A result
+    skipped as converged takes its id from its item.
     """
     azs, rule = list(azs), _strategy(strategy)
     nat_azs = nat_gateway_azs(azs, strategy)
@@ -339,7 +384,7 @@ def route_tables(azs, strategy, subnet_ids, igw_id, nat_gateways, name_prefix, e
         raise AnsibleFilterError(
             f"route_tables: NAT gateways of {nat_gw_azs} but strategy {strategy} puts them in {nat_azs}"
         )
-    nat_ids = {az: r.get("nat_gateway_id") or f"planned:{az}" for az, r in zip(nat_gw_azs, nat_gateways, strict=True)}
+    nat_ids = {az: _nat_id(r) or f"planned:{az}" for az, r in zip(nat_gw_azs, nat_gateways, strict=True)}
 
     def table(tier, subnets, routes, az=None):
         return {"name": _route_table_name(name_prefix, tier, environment, az), "subnets": subnets, "routes": routes}
@@ -361,6 +406,7 @@ class FilterModule:
         return {
             "cidr_subnet": cidr_subnet,
             "nat_gateway_azs": nat_gateway_azs,
+            "nat_gateway_ids": nat_gateway_ids,
             "nat_gateway_plan": nat_gateway_plan,
             "route_table_plan": route_table_plan,
             "route_table_names": route_table_names,

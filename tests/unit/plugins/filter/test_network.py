@@ -2,8 +2,10 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.payments.infra.plugins.filter.network import cidr_subnet
+from ansible_collections.payments.infra.plugins.filter.network import nat_gateway_ids
 from ansible_collections.payments.infra.plugins.filter.network import nat_gateway_plan
 from ansible_collections.payments.infra.plugins.filter.network import route_table_plan
+from ansible_collections.payments.infra.plugins.filter.network import route_tables
 
 
 @pytest.mark.parametrize(
@@ -53,7 +55,13 @@ def test_a_table_is_found_by_its_name_whatever_its_other_tags():
     plan = route_table_plan(found, [{"name": "payment-public-rt-dev", "subnets": ["s1", "s2"]}], OURS)
     assert plan == {
         "tables": [
-            {"name": "payment-public-rt-dev", "subnets": ["s1", "s2"], "id": "rtb-1", "subnets_now": ["s1", "s2"]}
+            {
+                "name": "payment-public-rt-dev",
+                "subnets": ["s1", "s2"],
+                "id": "rtb-1",
+                "subnets_now": ["s1", "s2"],
+                "converged": False,  # no tags given: never converged
+            }
         ],
         "surplus": [],
         "moves": [],
@@ -283,3 +291,108 @@ def test_a_nat_gateway_of_ours_in_another_subnet_is_refused():
         AnsibleFilterError, match="nat-1 named 'payment-nat-dev-us-east-1a' is not in the public subnet subnet-a"
     ):
         plan([nat("nat-1", "subnet-b", "eipalloc-1", "payment-nat-dev-us-east-1a")], [])
+
+
+# ---------------------------------------------------------------------------------------------
+# converged: what the role skips in a no-op run (issue 15). Every drift the stock modules would repair
+# must leave an item not converged, so the module still runs for it.
+# ---------------------------------------------------------------------------------------------
+
+LOCAL = {"destination_cidr_block": "10.10.0.0/16", "gateway_id": "local", "origin": "CreateRouteTable"}
+TO_NAT = {"destination_cidr_block": "0.0.0.0/0", "nat_gateway_id": "nat-1", "origin": "CreateRoute"}
+PRIVATE = {
+    "name": "payment-private-rt-dev",
+    "subnets": ["s3", "s4"],
+    "routes": [{"dest": "0.0.0.0/0", "nat_gateway_id": "nat-1"}],
+}
+
+
+def live_private(routes=(LOCAL, TO_NAT), subnets=("s3", "s4"), **tags):
+    found = table("rtb-2", "payment-private-rt-dev", subnets, **dict(TAGS, **tags))
+    found["routes"] = [dict(r) for r in routes]
+    return found
+
+
+def private_converged(found, wanted=PRIVATE, others=()):
+    plan = route_table_plan([table("rtb-main", main=True), found, *others], [wanted], OURS, TAGS)
+    return plan["tables"][0]["converged"]
+
+
+def test_a_table_as_wanted_is_converged():
+    assert private_converged(live_private())
+    # A route another source made (VGW propagation) is not the module's to purge.
+    propagated = {
+        "destination_cidr_block": "192.168.0.0/16",
+        "gateway_id": "vgw-1",
+        "origin": "EnableVgwRoutePropagation",
+    }
+    assert private_converged(live_private(routes=(LOCAL, TO_NAT, propagated)))
+    database = {"name": "payment-database-rt-dev", "subnets": ["s5"], "routes": []}
+    found = table("rtb-3", "payment-database-rt-dev", ["s5"], **TAGS)
+    found["routes"] = [dict(LOCAL)]
+    assert route_table_plan([found], [database], OURS, TAGS)["tables"][0]["converged"]
+
+
+@pytest.mark.parametrize(
+    "drift",
+    [
+        {"routes": (LOCAL,)},  # the default route deleted
+        {"routes": (LOCAL, dict(TO_NAT, nat_gateway_id="nat-2"))},  # to another NAT gateway
+        {
+            "routes": (
+                LOCAL,
+                TO_NAT,
+                {"destination_cidr_block": "10.99.0.0/16", "gateway_id": "igw-1", "origin": "CreateRoute"},
+            )
+        },
+        {"subnets": ("s3",)},  # a subnet disassociated
+        {"subnets": ("s3", "s4", "s9")},  # another subnet associated
+        {"Owner": "someone"},  # a tag added
+        {"Environment": "prod"},  # a tag changed
+    ],
+    ids=["route-deleted", "route-retargeted", "route-added", "subnet-gone", "subnet-added", "tag-added", "tag-changed"],
+)
+def test_every_drift_the_module_repairs_leaves_the_table_not_converged(drift):
+    routes, subnets = drift.pop("routes", (LOCAL, TO_NAT)), drift.pop("subnets", ("s3", "s4"))
+    assert not private_converged(live_private(routes=routes, subnets=subnets, **drift))
+
+
+def test_a_table_whose_subnet_another_table_holds_is_not_converged():
+    holder = table("rtb-9", "payment-public-rt-dev", ["s4"], **TAGS)
+    assert not private_converged(live_private(subnets=("s3",)), others=[holder])
+
+
+def test_a_table_without_tags_given_or_to_create_is_not_converged():
+    assert not route_table_plan([live_private()], [PRIVATE], OURS)["tables"][0]["converged"]
+    assert not route_table_plan([], [PRIVATE], OURS, TAGS)["tables"][0]["converged"]
+
+
+def test_a_nat_gateway_is_converged_only_available_with_its_tags_and_elastic_ip():
+    name = "payment-nat-dev-us-east-1a"
+    ours_eip = eip("eipalloc-1", f"{name}-eip", associated=True)
+    assert plan([nat("nat-1", "subnet-a", "eipalloc-1", name, **TAGS)], [ours_eip])["nats"][0]["converged"]
+    not_converged = [
+        plan([nat("nat-1", "subnet-a", "eipalloc-1", name, state="pending", **TAGS)], [ours_eip]),
+        plan([nat("nat-1", "subnet-a", "eipalloc-1", name, Environment="dev")], [ours_eip]),  # a tag missing
+        plan([nat("nat-1", "subnet-a", "eipalloc-1", name, Owner="x", **TAGS)], [ours_eip]),  # a tag added
+        plan(
+            [nat("nat-1", "subnet-a", "eipalloc-1", name, **TAGS)], [eip("eipalloc-1", associated=True)]
+        ),  # EIP untagged
+        plan([nat("nat-m", "subnet-a", "eipalloc-m")], []),  # adopted
+        plan([], []),  # to create
+    ]
+    assert [result["nats"][0]["converged"] for result in not_converged] == [False] * 6
+
+
+def test_a_nat_gateway_skipped_as_converged_keeps_its_id_for_the_routes_and_the_outputs():
+    skipped = {"skipped": True, "item": {"az": "us-east-1a", "nat_gateway_id": "nat-1"}}
+    created = {"nat_gateway_id": "nat-2", "item": {"az": "us-east-1b", "nat_gateway_id": None}}
+    planned = {"item": {"az": "us-east-1c", "nat_gateway_id": None}}
+    assert nat_gateway_ids([skipped, created, planned]) == ["nat-1", "nat-2", ""]
+    subnets = {"public": PUBLIC, "private": ["p-a", "p-b", "p-c"], "database": ["d-a", "d-b", "d-c"]}
+    tables = route_tables(AZS, "one_per_az", subnets, "igw-1", [skipped, created, planned], "payment", "dev")
+    assert [t["routes"] for t in tables[1:4]] == [
+        [{"dest": "0.0.0.0/0", "nat_gateway_id": "nat-1"}],
+        [{"dest": "0.0.0.0/0", "nat_gateway_id": "nat-2"}],
+        [{"dest": "0.0.0.0/0", "nat_gateway_id": "planned:us-east-1c"}],
+    ]
