@@ -1,12 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: payments.infra contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Address planning and day-2 convergence filters, standard library only (no netaddr needed)."""
+"""Address planning and day-2 convergence filters: the standard library (no netaddr needed), and amazon.aws's tag
+comparison where a filter says what a stock module would change."""
 
 import ipaddress
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.payments.infra.plugins.module_utils.names import resource_name
 
@@ -298,6 +300,128 @@ def subnet_cidr_changes(live_subnets, plan):
     ]
 
 
+# What amazon.aws.ec2_vpc_subnet converges with the options the Subnets task passes (vpc_id, cidr, az,
+# map_public false, tags with purge_tags true; ipv6_cidr and assign_instances_ipv6 left at '' and false), as
+# its update_subnet_attributes compares them. It finds the subnet by VPC and CIDR only, and never compares nor
+# changes the AZ.
+def _subnet_ipv6(subnet):
+    """The IPv6 block the module sees on a subnet (its get_subnet_info): the last associated or associating
+    one, else ''."""
+    block = ""
+    for association in subnet.get("ipv6_cidr_block_association_set") or []:
+        if (association.get("ipv6_cidr_block_state") or {}).get("state") in ("associated", "associating"):
+            block = association.get("ipv6_cidr_block") or ""
+    return block
+
+
+def _tags_after(live_tags, wanted_tags):
+    """The tags a purge_tags=true converge leaves (compare_aws_tags keeps AWS's reserved aws:* tags)."""
+    kept = {k: v for k, v in live_tags.items() if k.startswith("aws:")}
+    return dict(kept, **{k: str(v) for k, v in wanted_tags.items()})
+
+
+def _is_false(value):
+    # The module compares with != False: a missing attribute (None) differs.
+    return value is not None and not value
+
+
+def subnet_changes(live_subnets, plan, tags):
+    """The planned subnets that M(amazon.aws.ec2_vpc_subnet) would create or change, each a plan entry plus
+    ``tags`` (to pass), ``action`` (create or change) and ``before``/``after`` (for the plan of check mode).
+
+    live_subnets: the subnets of the VPC as M(amazon.aws.ec2_vpc_subnet_info) returns them.
+    plan: M(subnet_plan). tags: the common tags (each subnet adds Name and Tier).
+    A live subnet is the one with the planned CIDR (as the module finds it); it differs when IPv6 is associated,
+    map_public_ip_on_launch or assign_ipv6_address_on_creation is not false, or its tags differ (purged).
+    """
+    live = {s.get("cidr_block"): s for s in live_subnets or []}
+    changes = []
+    for entry in plan:
+        wanted_tags = dict(tags or {}, Name=entry["name"], Tier=entry["tier"])
+        subnet = live.get(entry["cidr"])
+        if subnet is None:
+            changes.append(
+                dict(
+                    entry,
+                    tags=wanted_tags,
+                    action="create",
+                    before={},
+                    after={"cidr_block": entry["cidr"], "tags": wanted_tags},
+                )
+            )
+            continue
+        live_tags = subnet.get("tags") or {}
+        to_set, to_unset = compare_aws_tags(live_tags, wanted_tags, purge_tags=True)
+        before = {
+            "map_public_ip_on_launch": subnet.get("map_public_ip_on_launch"),
+            "assign_ipv6_address_on_creation": subnet.get("assign_ipv6_address_on_creation"),
+            "ipv6_cidr_block": _subnet_ipv6(subnet),
+            "tags": live_tags,
+        }
+        after = {
+            "map_public_ip_on_launch": False,
+            "assign_ipv6_address_on_creation": False,
+            "ipv6_cidr_block": "",
+            "tags": _tags_after(live_tags, wanted_tags),
+        }
+        if (
+            to_set
+            or to_unset
+            or before["ipv6_cidr_block"]
+            or not _is_false(before["map_public_ip_on_launch"])
+            or not _is_false(before["assign_ipv6_address_on_creation"])
+        ):
+            changes.append(dict(entry, tags=wanted_tags, action="change", before=before, after=after))
+    return changes
+
+
+def subnet_ids(plan, live_subnets, results):
+    """``{public, private, database}``: the subnet ids of each tier in plan order (AZ order), each from the
+    Subnets task's result when it ran for that subnet (M(subnet_changes)), else from the live subnet with its
+    CIDR, else ``planned:<name>`` (check mode, not created yet)."""
+    ids = {s.get("cidr_block"): s.get("subnet_id") or s.get("id") for s in live_subnets or []}
+    for result in results or []:
+        subnet_id = (result.get("subnet") or {}).get("id")
+        if subnet_id:
+            ids[result["item"]["cidr"]] = subnet_id
+    by_tier = {tier: [] for tier in TIERS}
+    for entry in plan:
+        by_tier[entry["tier"]].append(ids.get(entry["cidr"]) or f"planned:{entry['name']}")
+    return by_tier
+
+
+# What amazon.aws.ec2_security_group converges in the "Security groups exist" task (no rules, purge_rules and
+# purge_rules_egress false): the group's existence (by name in the VPC) and its tags (purge_tags true). A
+# differing description is only warned about by the module (it cannot change in place); it counts here too, so
+# that warning is still given.
+def security_group_changes(found_groups, names, descriptions, tags):
+    """The groups the "Security groups exist" task converges: ``[{key, name, description, tags}]`` for each key of
+    ``names`` whose group is missing from ``found_groups`` (M(amazon.aws.ec2_security_group_info) of the VPC) or
+    whose description or tags (the common ``tags`` plus Name, purged) differ, in the order of ``names``."""
+    found = {g.get("group_name"): g for g in found_groups or []}
+    changes = []
+    for key, name in names.items():
+        wanted = {"key": key, "name": name, "description": descriptions[key], "tags": dict(tags or {}, Name=name)}
+        group = found.get(name)
+        if group is not None:
+            to_set, to_unset = compare_aws_tags(group.get("tags") or {}, wanted["tags"], purge_tags=True)
+            if not to_set and not to_unset and group.get("description") == wanted["description"]:
+                continue
+        changes.append(wanted)
+    return changes
+
+
+def security_group_ids(names, found_groups, results):
+    """``{key: group id}`` for each key of ``names``: from the "Security groups exist" task's result when it ran for
+    that group (M(security_group_changes)), else from the found group of that name (None in check mode for a
+    group not created yet)."""
+    ids = {g.get("group_name"): g.get("group_id") for g in found_groups or []}
+    for result in results or []:
+        if "group_id" in result:
+            ids[result["item"]["name"]] = result["group_id"]
+    return {key: ids.get(name) for key, name in names.items()}
+
+
 def security_group_rules(group_ids, app_port, database_port, alb_ingress_cidrs):
     """The rules of the three groups, ``{alb|app|db: {ingress, egress}}`` as M(amazon.aws.ec2_security_group)
     takes them: internet -> alb (80, 443) -> app (app_port) -> db (database_port); app also reaches 443 anywhere.
@@ -411,7 +535,11 @@ class FilterModule:
             "route_table_plan": route_table_plan,
             "route_table_names": route_table_names,
             "route_tables": route_tables,
+            "security_group_changes": security_group_changes,
+            "security_group_ids": security_group_ids,
             "security_group_rules": security_group_rules,
+            "subnet_changes": subnet_changes,
             "subnet_cidr_changes": subnet_cidr_changes,
+            "subnet_ids": subnet_ids,
             "subnet_plan": subnet_plan,
         }

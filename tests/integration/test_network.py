@@ -158,3 +158,63 @@ def test_group_vars_change_is_applied_and_shown(provisioned, emulator, ansible, 
     assert permissions(alb["IpPermissions"]) == {("tcp", 80, "203.0.113.0/24"), ("tcp", 443, "203.0.113.0/24")}
     back = ansible("site.yml", "dev")
     assert back.rc == 0 and back.changed >= 1
+
+
+def task_result(run, name, host):
+    """The result of the task named ``name`` (without its role prefix) for ``host``."""
+    for play in run.output.get("plays", []):
+        for task in play.get("tasks", []):
+            if task["task"]["name"].split(" : ", 1)[-1] == name and host in task.get("hosts", {}):
+                return task["hosts"][host]
+    raise AssertionError(f"no task {name!r} ran for {host}")
+
+
+SUBNETS_TASK = "Subnets (those missing or differing from the plan)"
+GROUPS_TASK = "Security groups exist"
+SUBNET_AND_GROUP_WRITES = ("Subnet", "Tags", "SecurityGroup")
+
+
+def test_second_run_starts_no_subnet_nor_group_existence_module(provisioned, emulator):
+    """One read each, then the stock modules only for what differs: on a converged environment, for nothing."""
+    for env_name in ("dev", "staging", "prod"):
+        for name in (SUBNETS_TASK, GROUPS_TASK):
+            result = task_result(provisioned.second, name, f"payments-{env_name}")
+            assert result.get("results", []) == [], (env_name, name, result.get("results"))
+        assert len(task_result(provisioned.first, SUBNETS_TASK, f"payments-{env_name}")["results"]) in (6, 9)
+    writes = [
+        (c["operation"], c["seq"])
+        for c in emulator.client.mutating_calls(since=provisioned.seq_before_second)
+        if c["seq"] <= provisioned.seq_after_second
+        and c["service"] == "ec2"
+        and any(w in c["operation"] for w in SUBNET_AND_GROUP_WRITES)
+    ]
+    assert writes == []
+
+
+def test_drift_of_a_subnet_and_a_group_is_repaired(provisioned, ansible, aws):
+    ec2 = aws("ec2")
+    subnet = by_name(ec2.describe_subnets(Filters=tagged("dev"))["Subnets"])["payment-private-dev-us-east-1b"]
+    group = by_name(ec2.describe_security_groups(Filters=tagged("dev"))["SecurityGroups"])["payment-db-sg-dev"]
+    as_built = {
+        r: {t["Key"]: t["Value"] for t in x["Tags"]}
+        for r, x in ((subnet["SubnetId"], subnet), (group["GroupId"], group))
+    }
+    for resource, tags in as_built.items():
+        ec2.create_tags(
+            Resources=[resource],
+            Tags=[{"Key": "Environment", "Value": "drifted"}, {"Key": "Owner", "Value": "someone"}],
+        )
+        assert tags["Environment"] == "dev"
+    ec2.modify_subnet_attribute(SubnetId=subnet["SubnetId"], MapPublicIpOnLaunch={"Value": True})
+
+    repair = ansible("site.yml", "dev")
+    assert repair.rc == 0, repair.messages()
+    assert [r["item"]["name"] for r in task_result(repair, SUBNETS_TASK, "payments-dev")["results"]] == [
+        "payment-private-dev-us-east-1b"
+    ]
+    assert [r["item"]["key"] for r in task_result(repair, GROUPS_TASK, "payments-dev")["results"]] == ["db"]
+    subnet_now = ec2.describe_subnets(SubnetIds=[subnet["SubnetId"]])["Subnets"][0]
+    group_now = ec2.describe_security_groups(GroupIds=[group["GroupId"]])["SecurityGroups"][0]
+    assert {t["Key"]: t["Value"] for t in subnet_now["Tags"]} == as_built[subnet["SubnetId"]]
+    assert {t["Key"]: t["Value"] for t in group_now["Tags"]} == as_built[group["GroupId"]]
+    assert subnet_now["MapPublicIpOnLaunch"] is False
