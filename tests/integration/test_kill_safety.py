@@ -51,7 +51,7 @@ DESTROY = "playbooks/destroy.yml"
 # new length when the playbooks moved it, rather than drawing kill points from a stale range.
 FIRST_CHANGE = "Lock bucket (shared"
 LAST_CHANGE = "Release the run lock of"
-WINDOW = {"site.yml": 143, DESTROY: 72}
+WINDOW = {"site.yml": 145, DESTROY: 72}
 PURGE = {"purge_bucket": True}
 
 

@@ -218,3 +218,52 @@ def test_drift_of_a_subnet_and_a_group_is_repaired(provisioned, ansible, aws):
     assert {t["Key"]: t["Value"] for t in subnet_now["Tags"]} == as_built[subnet["SubnetId"]]
     assert {t["Key"]: t["Value"] for t in group_now["Tags"]} == as_built[group["GroupId"]]
     assert subnet_now["MapPublicIpOnLaunch"] is False
+
+
+NATS_TASK = "NAT gateways, each with its own Elastic IP"
+ROUTE_TABLES_TASK = "Route tables (default route per tier; database none)"
+
+
+def test_second_run_starts_no_nat_gateway_nor_route_table_module(provisioned):
+    """nat_gateway_plan and route_table_plan say which are converged: on a converged environment, every one."""
+    for env_name in ("dev", "staging", "prod"):
+        for name in (NATS_TASK, ROUTE_TABLES_TASK):
+            results = task_result(provisioned.second, name, f"payments-{env_name}")["results"]
+            assert results and all(r.get("skipped") for r in results), (env_name, name, results)
+            first = task_result(provisioned.first, name, f"payments-{env_name}")["results"]
+            assert not any(r.get("skipped") for r in first), (env_name, name)
+
+
+def test_drift_of_a_nat_gateway_and_a_route_table_is_repaired(provisioned, ansible, aws):
+    ec2 = aws("ec2")
+    (nat,) = [n for n in ec2.describe_nat_gateways(Filters=tagged("dev"))["NatGateways"] if n["State"] == "available"]
+    tables = by_name(ec2.describe_route_tables(Filters=tagged("dev"))["RouteTables"])
+    private, public = tables["payment-private-rt-dev"], tables["payment-public-rt-dev"]
+    nat_tags = {t["Key"]: t["Value"] for t in nat["Tags"]}
+    ec2.create_tags(Resources=[nat["NatGatewayId"]], Tags=[{"Key": "Owner", "Value": "someone"}])
+    ec2.delete_route(RouteTableId=private["RouteTableId"], DestinationCidrBlock="0.0.0.0/0")
+    ec2.create_route(
+        RouteTableId=public["RouteTableId"],
+        DestinationCidrBlock="10.99.0.0/16",
+        GatewayId=next(r["GatewayId"] for r in public["Routes"] if r.get("DestinationCidrBlock") == "0.0.0.0/0"),
+    )
+
+    repair = ansible("site.yml", "dev")
+    assert repair.rc == 0, repair.messages()
+    ran = [
+        r["item"]["name"]
+        for r in task_result(repair, ROUTE_TABLES_TASK, "payments-dev")["results"]
+        if not r.get("skipped")
+    ]
+    assert ran == ["payment-public-rt-dev", "payment-private-rt-dev"]
+    assert [r for r in task_result(repair, NATS_TASK, "payments-dev")["results"] if not r.get("skipped")]
+    nat_now = ec2.describe_nat_gateways(NatGatewayIds=[nat["NatGatewayId"]])["NatGateways"][0]
+    assert {t["Key"]: t["Value"] for t in nat_now["Tags"]} == nat_tags
+    routes = {
+        name: sorted((r["DestinationCidrBlock"], r.get("NatGatewayId") or r.get("GatewayId")) for r in t["Routes"])
+        for name, t in by_name(ec2.describe_route_tables(Filters=tagged("dev"))["RouteTables"]).items()
+    }
+    assert ("0.0.0.0/0", nat["NatGatewayId"]) in routes["payment-private-rt-dev"]
+    assert "10.99.0.0/16" not in {dest for dest, _ in routes["payment-public-rt-dev"]}
+    again = ansible("site.yml", "dev")
+    assert again.rc == 0 and again.changed == 0, again.changed_tasks()
