@@ -422,6 +422,73 @@ def security_group_ids(names, found_groups, results):
     return {key: ids.get(name) for key, name in names.items()}
 
 
+# A live permission's sources, as M(amazon.aws.ec2_security_group_info) returns them: (list key, id key, kind).
+_SOURCES = (
+    ("ip_ranges", "cidr_ip", "cidr_ip"),
+    ("ipv6_ranges", "cidr_ipv6", "cidr_ipv6"),
+    ("user_id_group_pairs", "group_id", "group_id"),
+    ("prefix_list_ids", "prefix_list_id", "ip_prefix"),
+)
+_WANTED_KEYS = {"proto", "ports", "cidr_ip", "group_id", "rule_desc"}
+
+
+def _live_atoms(permissions):
+    """One (protocol, from, to, kind, source, description) per source of each live permission."""
+    return sorted(
+        (
+            str(p.get("ip_protocol")),
+            p.get("from_port"),
+            p.get("to_port"),
+            kind,
+            source.get(id_key),
+            source.get("description"),
+        )
+        for p in permissions or []
+        for list_key, id_key, kind in _SOURCES
+        for source in p.get(list_key) or []
+    )
+
+
+def _wanted_atoms(rules):
+    """The same for the rules of M(security_group_rules); None for a rule of a shape this comparison does not know
+    (the group then counts as changed: the module decides)."""
+    atoms = []
+    for rule in rules:
+        ports = rule.get("ports") or []
+        if set(rule) - _WANTED_KEYS or not all(isinstance(p, int) for p in ports) or not ports:
+            return None
+        sources = [("group_id", rule["group_id"])] if rule.get("group_id") else []
+        cidrs = rule.get("cidr_ip") or []
+        sources += [("cidr_ip", c) for c in ([cidrs] if isinstance(cidrs, str) else cidrs)]
+        atoms += [(str(rule["proto"]), p, p, kind, src, rule.get("rule_desc")) for p in ports for kind, src in sources]
+    return sorted(atoms)
+
+
+def security_group_rule_changes(rules, found_groups, names):
+    """The entries of ``rules`` (M(security_group_rules)) whose group's live rules differ, as a dict of the same
+    shape: the "Security group rules" task converges only those. A group is unchanged only when its ingress and
+    egress, taken apart into one (protocol, ports, source, description) per source, are exactly the wanted ones
+    (M(amazon.aws.ec2_security_group) with purged rules would then change nothing: a rule it would add, remove or
+    re-describe, the default egress rule included, is a difference). A group not found, or a rule of a shape this
+    comparison does not know, counts as changed. ``found_groups``: M(amazon.aws.ec2_security_group_info) of the VPC,
+    read before the run changed any rule; ``names``: ``{key: group name}``."""
+    found = {g.get("group_name"): g for g in found_groups or []}
+    changes = {}
+    for key, wanted in rules.items():
+        group = found.get(names[key])
+        if group is not None:
+            ingress, egress = _wanted_atoms(wanted["ingress"]), _wanted_atoms(wanted["egress"])
+            if (
+                ingress is not None
+                and egress is not None
+                and _live_atoms(group.get("ip_permissions")) == ingress
+                and _live_atoms(group.get("ip_permissions_egress")) == egress
+            ):
+                continue
+        changes[key] = wanted
+    return changes
+
+
 def security_group_rules(group_ids, app_port, database_port, alb_ingress_cidrs):
     """The rules of the three groups, ``{alb|app|db: {ingress, egress}}`` as M(amazon.aws.ec2_security_group)
     takes them: internet -> alb (80, 443) -> app (app_port) -> db (database_port); app also reaches 443 anywhere.
@@ -537,6 +604,7 @@ class FilterModule:
             "route_tables": route_tables,
             "security_group_changes": security_group_changes,
             "security_group_ids": security_group_ids,
+            "security_group_rule_changes": security_group_rule_changes,
             "security_group_rules": security_group_rules,
             "subnet_changes": subnet_changes,
             "subnet_cidr_changes": subnet_cidr_changes,

@@ -171,13 +171,14 @@ def task_result(run, name, host):
 
 SUBNETS_TASK = "Subnets (those missing or differing from the plan)"
 GROUPS_TASK = "Security groups exist"
+RULES_TASK = "Security group rules"
 SUBNET_AND_GROUP_WRITES = ("Subnet", "Tags", "SecurityGroup")
 
 
 def test_second_run_starts_no_subnet_nor_group_existence_module(provisioned, emulator):
     """One read each, then the stock modules only for what differs: on a converged environment, for nothing."""
     for env_name in ("dev", "staging", "prod"):
-        for name in (SUBNETS_TASK, GROUPS_TASK):
+        for name in (SUBNETS_TASK, GROUPS_TASK, RULES_TASK):
             result = task_result(provisioned.second, name, f"payments-{env_name}")
             assert result.get("results", []) == [], (env_name, name, result.get("results"))
         assert len(task_result(provisioned.first, SUBNETS_TASK, f"payments-{env_name}")["results"]) in (6, 9)
@@ -267,3 +268,40 @@ def test_drift_of_a_nat_gateway_and_a_route_table_is_repaired(provisioned, ansib
     assert "10.99.0.0/16" not in {dest for dest, _ in routes["payment-public-rt-dev"]}
     again = ansible("site.yml", "dev")
     assert again.rc == 0 and again.changed == 0, again.changed_tasks()
+
+
+def test_drift_of_security_group_rules_is_repaired(provisioned, ansible, aws):
+    """The rules pass runs only for a group whose live rules differ (security_group_rule_changes): a rule revoked
+    and a rule added by hand make their groups' rules run, and the groups read back exactly as built."""
+    ec2 = aws("ec2")
+    groups = by_name(ec2.describe_security_groups(Filters=tagged("dev"))["SecurityGroups"])
+    app, alb = groups["payment-app-sg-dev"], groups["payment-alb-sg-dev"]
+    to_apis = next(p for p in app["IpPermissionsEgress"] if p.get("FromPort") == 443)
+    ec2.revoke_security_group_egress(GroupId=app["GroupId"], IpPermissions=[to_apis])
+    ssh = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+    ec2.authorize_security_group_ingress(GroupId=alb["GroupId"], IpPermissions=[ssh])
+
+    repair = ansible("site.yml", "dev")
+    assert repair.rc == 0, repair.messages()
+    assert [r["item"]["key"] for r in task_result(repair, RULES_TASK, "payments-dev")["results"]] == ["alb", "app"]
+    now = by_name(ec2.describe_security_groups(Filters=tagged("dev"))["SecurityGroups"])
+    for name, group in (("payment-app-sg-dev", app), ("payment-alb-sg-dev", alb)):
+        for direction in ("IpPermissions", "IpPermissionsEgress"):
+            assert sources(now[name][direction]) == sources(group[direction]), (name, direction)
+    again = ansible("site.yml", "dev")
+    assert again.rc == 0 and again.changed == 0, again.changed_tasks()
+
+
+def sources(permissions):
+    """One (protocol, from, to, source, description) per source of each permission (AWS may list them in any order)."""
+    return sorted(
+        (
+            p["IpProtocol"],
+            p.get("FromPort"),
+            p.get("ToPort"),
+            src.get("CidrIp") or src.get("GroupId"),
+            src.get("Description"),
+        )
+        for p in permissions
+        for src in p.get("IpRanges", []) + p.get("UserIdGroupPairs", [])
+    )
